@@ -1,0 +1,65 @@
+# fc-eventing build, test and run targets. `make test` is what CI runs.
+SHELL := /usr/bin/env bash
+GO ?= go
+PKGS := ./...
+FUNCTIONS := webhook oss-source mns-source eventbridge-source sensor
+DIST := dist
+CONFIG ?= config
+EXAMPLES ?= examples
+FUZZTIME ?= 5s
+
+# Where built test servers (kube-apiserver, etcd) are cached, by version.
+TEST_SERVERS_CACHE ?= $(HOME)/.cache/fc-eventing
+export TEST_SERVERS_CACHE
+
+.PHONY: all build cli test test-servers run bench fuzz lint soak clean
+
+all: build
+
+## build: every function for FC's Go runtime, into dist/<function>.zip, plus the CLI
+build: cli
+	@mkdir -p $(DIST)
+	@for f in $(FUNCTIONS); do \
+	  if [ -d functions/$$f ]; then \
+	    GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w -buildid=' -o $(DIST)/$$f/main ./functions/$$f || exit 1; \
+	  fi; \
+	done
+
+## cli: the fceventing command into bin/
+cli:
+	@mkdir -p bin
+	$(GO) build -o bin/fceventing ./cmd/fceventing
+
+## test-servers: build (or reuse from the cache) the real kube-apiserver and etcd the tests start
+test-servers:
+	@if [ -x test/kube/build.sh ]; then test/kube/build.sh; fi
+
+## test: every test against real parts
+test: test-servers
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 25m $(PKGS)
+
+## run: the local main job on embedded defaults
+run: cli
+	./bin/fceventing sensor test --sensor $(EXAMPLES)/sensors/github-push.yaml --event $(EXAMPLES)/events/github-push.json
+
+## bench: benchmarks, each with its baseline in the same run
+bench: test-servers
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf $(DIST) bin
