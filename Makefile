@@ -17,13 +17,9 @@ export TEST_SERVERS_CACHE
 all: build
 
 ## build: every function for FC's Go runtime, into dist/<function>.zip, plus the CLI
+## (CONFIG=DIR packs DIR as each function's config/; default config/, else examples/)
 build: cli
-	@mkdir -p $(DIST)
-	@for f in $(FUNCTIONS); do \
-	  if [ -d functions/$$f ]; then \
-	    GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w -buildid=' -o $(DIST)/$$f/main ./functions/$$f || exit 1; \
-	  fi; \
-	done
+	@GO="$(GO)" DIST="$(DIST)" CONFIG="$(CONFIG)" scripts/package.sh $(foreach f,$(FUNCTIONS),$(if $(wildcard functions/$(f)/*.go),$(f)))
 
 ## cli: the fceventing command into bin/
 cli:
