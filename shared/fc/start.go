@@ -1,0 +1,112 @@
+package fc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	fcsdk "github.com/aliyun/fc-runtime-go-sdk/fc"
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+)
+
+// DeadlineMargin is how long before FC's own deadline the handler's context
+// ends, so a handler that gives up still has time to answer (and an HTTP
+// trigger caller gets a status instead of a timeout).
+const DeadlineMargin = 500 * time.Millisecond
+
+// Start runs h for every invocation FC hands this instance. It blocks; when
+// the FC runtime API is not configured (FC_RUNTIME_API unset) the SDK logs
+// the reason and exits the process.
+func Start[T, R any](h func(ctx context.Context, in T) (R, error)) {
+	fcsdk.StartHandler(Handler(h))
+}
+
+// Invoker is a handler in the shape the FC runtime speaks: a payload in, a
+// payload out. `fceventing serve` and tests call it directly with exactly the
+// bytes FC would hand the function.
+type Invoker func(ctx context.Context, payload []byte) ([]byte, error)
+
+// Invoke implements the SDK's Handler interface.
+func (f Invoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
+
+// Handler adapts a typed handler to an Invoker: it decodes the payload into
+// T (raw bytes for []byte and json.RawMessage, JSON otherwise), shortens the
+// deadline by DeadlineMargin, attaches the request-scoped logger and encodes
+// the result (raw for []byte, JSON otherwise).
+func Handler[T, R any](h func(ctx context.Context, in T) (R, error)) Invoker {
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		ctx, cancel := withMargin(ctx)
+		defer cancel()
+		ctx = WithLogger(ctx, Logger(ctx))
+		var in T
+		if err := decode(payload, &in); err != nil {
+			return nil, fmt.Errorf("decoding invocation payload: %w", err)
+		}
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encode(out)
+	}
+}
+
+func decode[T any](payload []byte, in *T) error {
+	switch p := any(in).(type) {
+	case *[]byte:
+		*p = payload
+		return nil
+	case *json.RawMessage:
+		*p = payload
+		return nil
+	}
+	return json.Unmarshal(payload, in)
+}
+
+func encode[R any](out R) ([]byte, error) {
+	switch v := any(out).(type) {
+	case []byte:
+		return v, nil
+	case json.RawMessage:
+		return v, nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encoding invocation result: %w", err)
+	}
+	return b, nil
+}
+
+// withMargin ends the context DeadlineMargin before FC's deadline, or half
+// way to it when less than twice the margin remains.
+func withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := DeadlineMargin
+	if left := time.Until(d); left < 2*margin {
+		margin = left / 2
+	}
+	return context.WithDeadline(ctx, d.Add(-margin))
+}
+
+// RequestID is the FC request id of the invocation ctx belongs to, or the id
+// set with WithRequestID, or "".
+func RequestID(ctx context.Context) string {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		return id
+	}
+	if lc, ok := fccontext.FromContext(ctx); ok && lc != nil {
+		return lc.RequestID
+	}
+	return ""
+}
+
+type requestIDKey struct{}
+
+// WithRequestID gives ctx a request id for code that runs outside FC
+// (`fceventing serve`), so logs and events read the same there.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
