@@ -7,6 +7,7 @@ package bus
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/fc-eventing/fc-eventing/shared/event"
 )
@@ -40,3 +41,64 @@ type Consumer interface {
 // ErrUnavailable marks a bus that cannot take or give messages right now; a
 // source answers 503 so its caller retries.
 var ErrUnavailable = errors.New("bus unavailable")
+
+// Extension attributes a bus sets on an event it moves to the dead-letter
+// destination. CloudEvents extension names are lower-case alphanumerics.
+const (
+	// ExtDeadLetterReason holds why the message was dead-lettered: the last
+	// handler error, or that it was delivered too often without an answer.
+	ExtDeadLetterReason = "fcedlqreason"
+	// ExtDeliveries holds how often the message had been delivered.
+	ExtDeliveries = "fcedeliveries"
+)
+
+// DeadLetter returns a copy of e marked with the reason it is being moved to
+// the dead-letter destination and the number of deliveries it had.
+func DeadLetter(e event.Event, reason string, deliveries int) event.Event {
+	ext := make(map[string]string, len(e.Extensions)+2)
+	for k, v := range e.Extensions {
+		ext[k] = v
+	}
+	ext[ExtDeadLetterReason] = reason
+	ext[ExtDeliveries] = strconv.Itoa(deliveries)
+	e.Extensions = ext
+	return e
+}
+
+// DeadLetterReason returns the reason a dead-lettered event carries, or "".
+func DeadLetterReason(e event.Event) string {
+	return e.Extensions[ExtDeadLetterReason]
+}
+
+// ErrPermanent marks a handler error that no redelivery can cure (an event
+// the sensor can never accept): the bus moves the message to the dead-letter
+// destination at once instead of retrying it.
+var ErrPermanent = errors.New("permanent failure")
+
+// Permanent wraps err so that errors.Is(err, ErrPermanent) holds.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+type permanentError struct{ err error }
+
+func (p *permanentError) Error() string { return p.err.Error() }
+func (p *permanentError) Unwrap() []error {
+	return []error{p.err, ErrPermanent}
+}
+
+// Reason turns a handler outcome into the text stored with a dead letter.
+func Reason(err error) string {
+	if err == nil {
+		return "unknown"
+	}
+	s := err.Error()
+	const max = 1024
+	if len(s) > max {
+		s = s[:max]
+	}
+	return s
+}
