@@ -119,13 +119,13 @@ type Function struct {
 
 // call is one invocation, queued or in flight.
 type call struct {
-	id     string
-	hook   hookType
-	req    Request
+	id   string
+	hook hookType
+	req  Request
 	// timeout is set when the call is handed to a process.
 	timeout time.Duration
-	taken  atomic.Bool // claimed by a process, or abandoned by its caller
-	result chan result // buffered 1
+	taken   atomic.Bool // claimed by a process, or abandoned by its caller
+	result  chan result // buffered 1
 }
 
 type result struct {
@@ -493,17 +493,17 @@ func (f *Function) exitedProcess(inst *instance) {
 func (f *Function) headers(c *call, deadline time.Time, timeout time.Duration) map[string]string {
 	secs := int((timeout + time.Second - 1) / time.Second)
 	h := map[string]string{
-		"x-fc-request-id":         c.id,
-		"x-fc-function-deadline":  strconv.FormatInt(deadline.UnixMilli(), 10),
-		"x-fc-function-timeout":   strconv.Itoa(secs),
-		"x-fc-function-name":      f.opts.Name,
-		"x-fc-function-handler":   f.opts.Handler,
-		"x-fc-function-memory":    strconv.Itoa(f.opts.MemoryMB),
-		"x-fc-service-name":       f.opts.ServiceName,
-		"x-fc-region":             f.opts.Region,
-		"x-fc-account-id":         f.opts.AccountID,
-		"x-fc-qualifier":          "LATEST",
-		"x-fc-version-id":         "LATEST",
+		"x-fc-request-id":        c.id,
+		"x-fc-function-deadline": strconv.FormatInt(deadline.UnixMilli(), 10),
+		"x-fc-function-timeout":  strconv.Itoa(secs),
+		"x-fc-function-name":     f.opts.Name,
+		"x-fc-function-handler":  f.opts.Handler,
+		"x-fc-function-memory":   strconv.Itoa(f.opts.MemoryMB),
+		"x-fc-service-name":      f.opts.ServiceName,
+		"x-fc-region":            f.opts.Region,
+		"x-fc-account-id":        f.opts.AccountID,
+		"x-fc-qualifier":         "LATEST",
+		"x-fc-version-id":        "LATEST",
 	}
 	if c.hook != handlerCall {
 		h["x-fc-function-type"] = strconv.Itoa(int(c.hook))
