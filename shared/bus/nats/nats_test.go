@@ -1,0 +1,148 @@
+package nats_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fc-eventing/fc-eventing/shared/bus"
+	"github.com/fc-eventing/fc-eventing/shared/bus/bustest"
+	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
+	fcnats "github.com/fc-eventing/fc-eventing/shared/bus/nats"
+)
+
+var (
+	server *fcnats.Embedded
+	seq    atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "fceventing-nats-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	server, err = fcnats.StartEmbedded(fcnats.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	server.Close()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newBus returns a Bus on fresh streams of the shared embedded server.
+func newBus(tb testing.TB, maxDeliveries int) *fcnats.Bus {
+	tb.Helper()
+	n := seq.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := fcnats.New(ctx, fcnats.Config{
+		URL:               server.URL(),
+		Stream:            fmt.Sprintf("T%d", n),
+		Subject:           fmt.Sprintf("t%d.events", n),
+		DeadLetterSubject: fmt.Sprintf("t%d.deadletter", n),
+		MaxDeliveries:     maxDeliveries,
+		AckWait:           time.Second,
+		RetryDelay:        50 * time.Millisecond,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(b.Close)
+	return b
+}
+
+func harness(tb testing.TB) bustest.Harness {
+	b := newBus(tb, 3)
+	dl, err := b.DeadLetters(context.Background(), "inspect")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bustest.Harness{
+		Publisher:     b,
+		NewConsumer:   func() bus.Consumer { return b },
+		DeadLetters:   dl,
+		MaxDeliveries: 3,
+		Dedupes:       true,
+		Quiet:         1500 * time.Millisecond,
+		Patience:      15 * time.Second,
+	}
+}
+
+func TestConformance(t *testing.T) {
+	bustest.Run(t, func(t *testing.T) bustest.Harness { return harness(t) })
+}
+
+// TestEventsSurviveRestart publishes, restarts the embedded server on the
+// same data directory, and consumes.
+func TestEventsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := fcnats.StartEmbedded(fcnats.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := fcnats.New(ctx, fcnats.Config{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bustest.NewEvent("restart-1")
+	if err := b.Publish(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	srv.Close()
+
+	srv, err = fcnats.StartEmbedded(fcnats.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	b, err = fcnats.New(ctx, fcnats.Config{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cctx, stop := context.WithCancel(ctx)
+	var got string
+	err = b.Consume(cctx, func(_ context.Context, m bus.Message) error {
+		got = m.Event.ID
+		stop()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want.ID {
+		t.Errorf("after restart consumed %q, want %q", got, want.ID)
+	}
+}
+
+func TestUnreachableServerIsUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := fcnats.New(ctx, fcnats.Config{URL: "nats://127.0.0.1:1"})
+	if err == nil {
+		t.Fatal("New with an unreachable server returned nil error")
+	}
+}
+
+func BenchmarkBus(b *testing.B) {
+	b.Run("baseline=memory", func(b *testing.B) {
+		bustest.Bench(b, func(b *testing.B) bustest.Harness {
+			m := memory.New(memory.Options{})
+			return bustest.Harness{Publisher: m, NewConsumer: func() bus.Consumer { return m }}
+		})
+	})
+	b.Run("nats", func(b *testing.B) {
+		bustest.Bench(b, func(b *testing.B) bustest.Harness { return harness(b) })
+	})
+}
