@@ -1,0 +1,99 @@
+// Package github turns GitHub webhook deliveries into events, as Argo Events'
+// github event source does: X-Hub-Signature-256 (HMAC-SHA256 of the raw
+// body) verified in constant time, the X-GitHub-Event allow-list, ping
+// answered without an event, JSON and form (payload=) bodies, and data
+// {"headers", "body", "metadata"} where body also carries X-GitHub-Event and
+// X-GitHub-Delivery. The event id is X-GitHub-Delivery, so a redelivery
+// keeps it. See https://docs.github.com/webhooks/webhook-events-and-payloads.
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/fc-eventing/fc-eventing/shared/config"
+	"github.com/fc-eventing/fc-eventing/shared/source"
+)
+
+// Kind is the event type of GitHub events.
+const Kind = "github"
+
+// GitHub delivery headers.
+const (
+	HeaderEvent     = "X-GitHub-Event"
+	HeaderDelivery  = "X-GitHub-Delivery"
+	HeaderSignature = "X-Hub-Signature-256"
+)
+
+// Hook receives the deliveries of one configured GitHub event.
+type Hook struct {
+	source.Setup
+	allow    source.AllowList
+	metadata map[string]string
+}
+
+var _ source.Hook = (*Hook)(nil)
+
+// New builds the hook of event name of es.
+func New(es *config.EventSource, name string) (*Hook, error) {
+	spec, ok := es.Spec.Github[name]
+	if !ok {
+		return nil, config.Fieldf(config.Path("spec", Kind, name), "no such event")
+	}
+	s, err := source.NewSetup(es, Kind, name, "webhookSecret", spec.WebhookSecret, spec.AllowUnauthenticated, spec.Filter)
+	if err != nil {
+		return nil, err
+	}
+	return &Hook{Setup: s, allow: source.NewAllowList(spec.Events), metadata: spec.Metadata}, nil
+}
+
+// Handle verifies and decodes one delivery.
+func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, error) {
+	if h.Secret != "" {
+		if err := source.VerifyHubSignature(h.Secret, r.Body, r.Header.Get(HeaderSignature)); err != nil {
+			return source.Outcome{}, fmt.Errorf("verifying GitHub delivery: %w", err)
+		}
+	}
+	kind := r.Header.Get(HeaderEvent)
+	if kind == "" {
+		return source.Outcome{}, fmt.Errorf("%w: no %s header", source.ErrBadRequest, HeaderEvent)
+	}
+	delivery := r.Header.Get(HeaderDelivery)
+	if kind == "ping" {
+		return source.Outcome{Notes: []string{"GitHub ping " + delivery + " answered"}}, nil
+	}
+	if !h.allow.Allows(kind) {
+		return source.Outcome{Notes: []string{fmt.Sprintf("GitHub event %q is not in events of %s/%s", kind, h.Meta.EventSource, h.Meta.Event)}}, nil
+	}
+	payload := r.Body
+	if source.IsForm(r.Header) {
+		form, err := url.ParseQuery(string(r.Body))
+		if err != nil {
+			return source.Outcome{}, fmt.Errorf("%w: decoding form body: %v", source.ErrBadRequest, err)
+		}
+		payload = []byte(form.Get("payload"))
+	}
+	body, err := source.JSONObject(payload)
+	if err != nil {
+		return source.Outcome{}, fmt.Errorf("decoding GitHub %s payload: %w", kind, err)
+	}
+	body[HeaderEvent], _ = json.Marshal(kind)
+	body[HeaderDelivery], _ = json.Marshal(delivery)
+	b, err := json.Marshal(body)
+	if err != nil {
+		return source.Outcome{}, fmt.Errorf("encoding GitHub %s payload: %w", kind, err)
+	}
+	id := delivery
+	if id == "" {
+		id = source.BodyID(r.Body)
+	}
+	e, err := h.Meta.New(id, r.Received, source.GitData{Headers: source.CloneHeader(r.Header), Body: b, Metadata: h.metadata})
+	if err != nil {
+		return source.Outcome{}, err
+	}
+	var o source.Outcome
+	h.Filter.Keep(&o, e)
+	return o, nil
+}

@@ -1,0 +1,44 @@
+package source
+
+import (
+	"github.com/fc-eventing/fc-eventing/shared/config"
+)
+
+// Setup is what a webhook kind resolves from its configuration once, at
+// load: who its events are, the secret it verifies with, its filter.
+type Setup struct {
+	Meta   Meta
+	Secret string
+	Filter *Filter
+}
+
+// NewSetup resolves the event name of kind in es. secretField names the
+// secret's field for errors; without a resolved secret the event must allow
+// unauthenticated requests (fail closed).
+func NewSetup(es *config.EventSource, kind, name, secretField string, secret *config.SecretKeySelector,
+	allowUnauthenticated bool, filter *config.EventSourceFilter) (Setup, error) {
+	p := config.Path("spec", kind, name)
+	s := Setup{Meta: Meta{EventSource: es.Metadata.Name, Event: name, Kind: kind}, Secret: es.Secret(secret)}
+	if s.Secret == "" && !allowUnauthenticated {
+		return Setup{}, config.Fieldf(config.Path(p, secretField), "no secret resolved and allowUnauthenticated is not set")
+	}
+	f, err := CompileFilter(p, filter)
+	if err != nil {
+		return Setup{}, err
+	}
+	s.Filter = f
+	return s, nil
+}
+
+// CompileFilter compiles the filter of the event at path p; a compile error
+// is a *config.FieldError at p.filter.expression.
+func CompileFilter(p string, filter *config.EventSourceFilter) (*Filter, error) {
+	if filter == nil {
+		return nil, nil
+	}
+	f, err := NewFilter(filter.Expression)
+	if err != nil {
+		return nil, config.Fieldf(config.Path(p, "filter", "expression"), "%v", err)
+	}
+	return f, nil
+}
