@@ -120,3 +120,77 @@ func TestPackageLayout(t *testing.T) {
 		t.Error("main contains the build directory; it should be built with -trimpath")
 	}
 }
+
+// copyInto copies src to dst with its mode, creating dst's directory.
+func copyInto(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPackageDefaults runs the script as `make build` does in a checkout
+// without config/: it finds the functions under functions/ itself and packs
+// examples/, saying so.
+func TestPackageDefaults(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	repo := t.TempDir()
+	copyInto(t, filepath.Join(root, "scripts", "package.sh"), filepath.Join(repo, "scripts", "package.sh"))
+	for _, f := range []string{"main.go", "pack.go"} {
+		copyInto(t, filepath.Join(root, "tools", "fcpack", f), filepath.Join(repo, "tools", "fcpack", f))
+	}
+	copyInto(t, filepath.Join("testdata", "hello", "main.go"), filepath.Join(repo, "functions", "demo", "main.go"))
+	copyInto(t, filepath.Join("testdata", "config", "github.yml"), filepath.Join(repo, "examples", "github.yml"))
+	if err := os.WriteFile(filepath.Join(repo, "go.mod"), []byte("module example.com/packaging\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(filepath.Join(repo, "scripts", "package.sh"))
+	cmd.Env = append(os.Environ(), "GO="+filepath.Join(runtime.GOROOT(), "bin", "go"), "GOWORK=off", "GOFLAGS=-mod=mod")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("package.sh: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "no config/ directory; packing examples/") {
+		t.Errorf("the script did not say it packs examples/:\n%s", out)
+	}
+	zr, err := zip.OpenReader(filepath.Join(repo, "dist", "demo.zip"))
+	if err != nil {
+		t.Fatalf("dist/demo.zip: %v\n%s", err, out)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if diff := cmp.Diff([]string{"config/", "config/github.yml", "main"}, names); diff != "" {
+		t.Errorf("zip entries (-want +got):\n%s", diff)
+	}
+}
+
+// TestFunctionsAreDeployed fails when a function directory exists that the
+// deployment does not know, so a new function cannot be left out of s.yaml.
+func TestFunctionsAreDeployed(t *testing.T) {
+	t.Parallel()
+	entries, err := os.ReadDir(filepath.Join(repoRoot(t), "functions"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !contains(Functions, e.Name()) {
+			t.Errorf("functions/%s is not deployed: add it to s.yaml, the Makefile's FUNCTIONS and this package's Functions", e.Name())
+		}
+	}
+}
