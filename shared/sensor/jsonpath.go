@@ -1,0 +1,256 @@
+package sensor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// maxPad bounds how far past the end of an array a parameter may set an
+// element (sjson pads with nulls); a larger index is an error, not a
+// gigabyte of nulls.
+const maxPad = 1024
+
+// destPath is a compiled sjson destination path: keys separated by '.',
+// '\' escaping the next character, a numeric key indexing an array and -1
+// appending to it.
+type destPath struct {
+	raw  string
+	keys []string
+}
+
+// parseDest compiles an sjson path. Wildcards, '#' and '@' modifiers do not
+// name one place to set and are rejected (sjson silently ignores them).
+func parseDest(s string) (destPath, error) {
+	if s == "" {
+		return destPath{}, fmt.Errorf("empty path")
+	}
+	var keys []string
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			if i+1 >= len(s) {
+				return destPath{}, fmt.Errorf("path %q ends with an escape", s)
+			}
+			i++
+			b.WriteByte(s[i])
+		case '.':
+			if b.Len() == 0 {
+				return destPath{}, fmt.Errorf("path %q has an empty key", s)
+			}
+			keys = append(keys, b.String())
+			b.Reset()
+		case '*', '?':
+			return destPath{}, fmt.Errorf("path %q: wildcards cannot be set", s)
+		case '#', '@', '|':
+			if b.Len() == 0 {
+				return destPath{}, fmt.Errorf("path %q: %q cannot be set", s, string(c))
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if b.Len() == 0 {
+		return destPath{}, fmt.Errorf("path %q has an empty key", s)
+	}
+	keys = append(keys, b.String())
+	return destPath{raw: s, keys: keys}, nil
+}
+
+func isIndex(k string) bool {
+	if k == "-1" {
+		return true
+	}
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// setPath returns root with value set at p, as sjson would set it in the
+// JSON encoding of root. Containers along the path are copied; everything
+// else is shared with root, which is not modified.
+func setPath(root map[string]any, p destPath, value any) (map[string]any, error) {
+	v, err := setIn(root, p.keys, value, p.raw)
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
+}
+
+func setIn(cur any, keys []string, value any, raw string) (any, error) {
+	if len(keys) == 0 {
+		return value, nil
+	}
+	k := keys[0]
+	switch c := cur.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(c)+1)
+		for kk, vv := range c {
+			m[kk] = vv
+		}
+		child, err := setIn(c[k], keys[1:], value, raw)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = child
+		return m, nil
+	case []any:
+		if !isIndex(k) {
+			return nil, fmt.Errorf("setting %q: cannot set array element for non-numeric key %q", raw, k)
+		}
+		return setIndex(c, k, keys, value, raw)
+	default:
+		// Missing, null or a scalar: sjson makes an array when the key is
+		// an index and an object otherwise.
+		if isIndex(k) {
+			return setIndex(nil, k, keys, value, raw)
+		}
+		child, err := setIn(nil, keys[1:], value, raw)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{k: child}, nil
+	}
+}
+
+func setIndex(arr []any, k string, keys []string, value any, raw string) (any, error) {
+	idx := len(arr)
+	if k != "-1" {
+		n, err := strconv.Atoi(k)
+		if err != nil || n > len(arr)+maxPad {
+			return nil, fmt.Errorf("setting %q: index %s is out of range", raw, k)
+		}
+		idx = n
+	}
+	size := len(arr)
+	if idx >= size {
+		size = idx + 1
+	}
+	out := make([]any, size)
+	copy(out, arr)
+	var cur any
+	if idx < len(arr) {
+		cur = arr[idx]
+	}
+	child, err := setIn(cur, keys[1:], value, raw)
+	if err != nil {
+		return nil, err
+	}
+	out[idx] = child
+	return out, nil
+}
+
+// getPath returns the value at p in root, as gjson would find it in the
+// JSON encoding of root.
+func getPath(root map[string]any, p destPath) (any, bool) {
+	var cur any = root
+	for _, k := range p.keys {
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[k]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			n, err := strconv.Atoi(k)
+			if err != nil || k == "-1" || n < 0 || n >= len(c) {
+				return nil, false
+			}
+			cur = c[n]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// gjsonString renders v as gjson's Result.String does for the same JSON:
+// strings unquoted, null empty, numbers, booleans and containers as JSON.
+func gjsonString(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case bool:
+		return strconv.FormatBool(t)
+	case int64:
+		return strconv.FormatInt(t, 10)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// decodeJSON decodes JSON into the generic form Kubernetes' unstructured
+// objects use: integers as int64, other numbers as float64.
+func decodeJSON(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, fmt.Errorf("unexpected data after JSON value")
+	}
+	return convertNumbers(v), nil
+}
+
+func convertNumbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, vv := range t {
+			t[k] = convertNumbers(vv)
+		}
+		return t
+	case []any:
+		for i, vv := range t {
+			t[i] = convertNumbers(vv)
+		}
+		return t
+	case json.Number:
+		if n, err := t.Int64(); err == nil {
+			return n
+		}
+		f, err := t.Float64()
+		if err != nil {
+			return t.String()
+		}
+		return f
+	}
+	return v
+}
+
+// deepCopy copies a generic JSON value.
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, vv := range t {
+			m[k] = deepCopy(vv)
+		}
+		return m
+	case []any:
+		s := make([]any, len(t))
+		for i, vv := range t {
+			s[i] = deepCopy(vv)
+		}
+		return s
+	}
+	return v
+}

@@ -1,0 +1,222 @@
+package sensor
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/fc-eventing/fc-eventing/shared/config"
+	"github.com/fc-eventing/fc-eventing/shared/event"
+)
+
+// param is a compiled trigger parameter.
+type param struct {
+	src      config.TriggerParameterSource
+	ctxTmpl  *jsonTemplate
+	dataTmpl *jsonTemplate
+	dest     destPath
+	op       config.TriggerParameterOperation
+}
+
+func compileParams(p string, params []config.TriggerParameter) ([]param, error) {
+	out := make([]param, 0, len(params))
+	for i, prm := range params {
+		pp := config.Path(p, i)
+		if prm.Src == nil {
+			return nil, config.Fieldf(config.Path(pp, "src"), "is required")
+		}
+		c := param{src: *prm.Src, op: prm.Operation}
+		if prm.Src.ContextTemplate != "" {
+			t, err := compileJSONTemplate("contextTemplate", prm.Src.ContextTemplate)
+			if err != nil {
+				return nil, config.Fieldf(config.Path(pp, "src", "contextTemplate"), "%v", err)
+			}
+			c.ctxTmpl = t
+		}
+		if prm.Src.DataTemplate != "" {
+			t, err := compileJSONTemplate("dataTemplate", prm.Src.DataTemplate)
+			if err != nil {
+				return nil, config.Fieldf(config.Path(pp, "src", "dataTemplate"), "%v", err)
+			}
+			c.dataTmpl = t
+		}
+		d, err := parseDest(prm.Dest)
+		if err != nil {
+			return nil, config.Fieldf(config.Path(pp, "dest"), "%v", err)
+		}
+		c.dest = d
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Value kinds a parameter resolves to: a plain string, or raw JSON that
+// useRawData inserts as JSON.
+const (
+	kindString = iota
+	kindRaw
+)
+
+// resolve finds the parameter's value in events, following Argo Events'
+// ResolveParamValue: a missing dependency gives the default value or
+// nothing (ok false); a template that fails falls back to the key, a key
+// that is missing to the default; with neither, it is an error.
+func (c *param) resolve(events map[string]event.Event) (val string, kind int, ok bool, err error) {
+	src := &c.src
+	ev, found := events[src.DependencyName]
+	if !found {
+		if src.Value != nil {
+			return *src.Value, kindString, true, nil
+		}
+		return "", kindString, false, nil
+	}
+	if src.ContextKey == "" && src.DataKey == "" && src.DataTemplate == "" && src.ContextTemplate == "" {
+		if src.Value != nil {
+			return *src.Value, kindString, true, nil
+		}
+		b, err := json.Marshal(wholeEvent{Context: contextOf(&ev), Data: ev.Data})
+		if err != nil {
+			return "", 0, false, fmt.Errorf("encoding event: %w", err)
+		}
+		return string(b), kindString, true, nil
+	}
+	var doc []byte
+	var key string
+	var tmpl *jsonTemplate
+	if src.DataKey != "" || src.DataTemplate != "" {
+		doc, key, tmpl = ev.Data, src.DataKey, c.dataTmpl
+	} else {
+		b, err := json.Marshal(contextOf(&ev))
+		if err != nil {
+			return "", 0, false, fmt.Errorf("encoding event context: %w", err)
+		}
+		doc, key, tmpl = b, src.ContextKey, c.ctxTmpl
+	}
+	var lastErr error
+	if tmpl != nil {
+		out, err := tmpl.exec(doc)
+		if err == nil {
+			return out, kindString, true, nil
+		}
+		lastErr = err
+	}
+	if key != "" {
+		r := gjson.GetBytes(doc, key)
+		if r.Exists() {
+			switch {
+			case r.IsObject() || r.IsArray() || r.Type == gjson.Null:
+				return r.Raw, kindRaw, true, nil
+			case r.Type == gjson.String:
+				return r.String(), kindString, true, nil
+			default:
+				return r.String(), kindRaw, true, nil
+			}
+		}
+		lastErr = fmt.Errorf("key %s does not exist in the event payload", key)
+	}
+	if src.Value != nil {
+		return *src.Value, kindString, true, nil
+	}
+	return "", 0, false, fmt.Errorf("unable to resolve parameter value from dependency %q: %v", src.DependencyName, lastErr)
+}
+
+// wholeEvent is what a parameter without key or template resolves to.
+type wholeEvent struct {
+	Context eventContext    `json:"context"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// eventContext is the event context as Argo Events encodes it for
+// contextKey and contextTemplate.
+type eventContext struct {
+	ID              string `json:"id"`
+	Source          string `json:"source"`
+	SpecVersion     string `json:"specversion"`
+	Type            string `json:"type"`
+	DataContentType string `json:"datacontenttype"`
+	Subject         string `json:"subject"`
+	Time            string `json:"time"`
+}
+
+func contextOf(ev *event.Event) eventContext {
+	c := eventContext{
+		ID: ev.ID, Source: ev.Source, SpecVersion: event.SpecVersion, Type: ev.Type,
+		DataContentType: ev.DataContentType, Subject: ev.Subject,
+	}
+	if !ev.Time.IsZero() {
+		c.Time = ev.Time.UTC().Format(time.RFC3339)
+	}
+	return c
+}
+
+// applyToObject applies params to obj (copy-on-write) the way Argo Events
+// applies them to the object's JSON with sjson.
+func applyToObject(obj map[string]any, params []param, events map[string]event.Event) (map[string]any, error) {
+	for i := range params {
+		c := &params[i]
+		val, kind, ok, err := c.resolve(events)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if c.op == config.ParamAppend || c.op == config.ParamPrepend {
+			if cur, exists := getPath(obj, c.dest); exists {
+				kind = kindString
+				if c.op == config.ParamAppend {
+					val = gjsonString(cur) + val
+				} else {
+					val += gjsonString(cur)
+				}
+			}
+		}
+		var v any = val
+		if kind == kindRaw && c.src.UseRawData {
+			if v, err = decodeJSON([]byte(val)); err != nil {
+				return nil, fmt.Errorf("parameter %s: decoding raw value: %w", c.dest.raw, err)
+			}
+		}
+		if obj, err = setPath(obj, c.dest, v); err != nil {
+			return nil, err
+		}
+	}
+	return obj, nil
+}
+
+// applyToJSON applies params to a JSON document with sjson, exactly as
+// Argo Events does; used for trigger-level parameters on the template.
+func applyToJSON(doc []byte, params []param, events map[string]event.Event) ([]byte, error) {
+	for i := range params {
+		c := &params[i]
+		val, kind, ok, err := c.resolve(events)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if c.op == config.ParamAppend || c.op == config.ParamPrepend {
+			if cur := gjson.GetBytes(doc, c.dest.raw); cur.Exists() {
+				kind = kindString
+				if c.op == config.ParamAppend {
+					val = cur.String() + val
+				} else {
+					val += cur.String()
+				}
+			}
+		}
+		if kind == kindRaw && c.src.UseRawData {
+			doc, err = sjson.SetRawBytes(doc, c.dest.raw, []byte(val))
+		} else {
+			doc, err = sjson.SetBytes(doc, c.dest.raw, val)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("setting %s: %w", c.dest.raw, err)
+		}
+	}
+	return doc, nil
+}
