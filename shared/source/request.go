@@ -63,3 +63,20 @@ func FirstHeader(h http.Header, names ...string) string {
 	}
 	return ""
 }
+
+// Distinct keeps event ids unique within one delivery: when one upstream
+// record became events of several EventSource events (same upstream id),
+// each id is qualified with its source and subject, so a bus that dedupes
+// by id keeps them all. A record that became one event keeps the upstream
+// id unchanged.
+func Distinct(events []event.Event) {
+	n := map[string]int{}
+	for _, e := range events {
+		n[e.ID]++
+	}
+	for i := range events {
+		if n[events[i].ID] > 1 {
+			events[i].ID = events[i].ID + "/" + events[i].Source + "/" + events[i].Subject
+		}
+	}
+}

@@ -1,0 +1,133 @@
+// Package eventbridge turns what EventBridge hands a function (one CloudEvent,
+// or an array of them for event streaming) into events: one per CloudEvent
+// and per configured eventbridge event whose source and type patterns match.
+// The data is the whole original CloudEvent, attributes and data, exactly as
+// received: EventBridge's aliyun* extension attributes and its times (it
+// writes them in forms such as "2024-01-01 10:00:00PRC") stay strings for
+// the sensor to read. The id is the CloudEvent id, so a redelivery keeps it.
+// See https://www.alibabacloud.com/help/en/eventbridge/user-guide/event-overview.
+package eventbridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/fc-eventing/fc-eventing/shared/config"
+	"github.com/fc-eventing/fc-eventing/shared/source"
+)
+
+// Kind is the event type of EventBridge events.
+const Kind = "eventbridge"
+
+// CloudEvent is the part of an EventBridge event that events are matched
+// on; everything else travels untouched in the data.
+type CloudEvent struct {
+	ID                 string `json:"id"`
+	Source             string `json:"source"`
+	SpecVersion        string `json:"specversion"`
+	Type               string `json:"type"`
+	Subject            string `json:"subject"`
+	Time               string `json:"time"`
+	AliyunEventBusName string `json:"aliyuneventbusname"`
+	AliyunPublishTime  string `json:"aliyunpublishtime"`
+	AliyunRegionID     string `json:"aliyunregionid"`
+}
+
+type target struct {
+	meta   source.Meta
+	spec   config.EventBridgeEventSource
+	filter *source.Filter
+}
+
+// Decoder matches EventBridge events against every configured eventbridge
+// event.
+type Decoder struct {
+	targets []target
+	// Now stamps events whose time does not parse as RFC 3339.
+	Now func() time.Time
+}
+
+var _ source.Decoder = (*Decoder)(nil)
+
+// New collects the eventbridge events of sources.
+func New(sources []*config.EventSource) (*Decoder, error) {
+	d := &Decoder{Now: time.Now}
+	for _, es := range sources {
+		names := make([]string, 0, len(es.Spec.EventBridge))
+		for n := range es.Spec.EventBridge {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			spec := es.Spec.EventBridge[n]
+			f, err := source.CompileFilter(config.Path("spec", Kind, n), spec.Filter)
+			if err != nil {
+				return nil, config.InFile(es.Metadata.Name, err)
+			}
+			d.targets = append(d.targets, target{meta: source.Meta{EventSource: es.Metadata.Name, Event: n, Kind: Kind}, spec: spec, filter: f})
+		}
+	}
+	return d, nil
+}
+
+// Events reports how many eventbridge events are configured.
+func (d *Decoder) Events() int { return len(d.targets) }
+
+// Decode turns one EventBridge payload into events.
+func (d *Decoder) Decode(_ context.Context, payload []byte) (source.Outcome, error) {
+	raws, err := split(payload)
+	if err != nil {
+		return source.Outcome{}, fmt.Errorf("decoding EventBridge payload: %w", err)
+	}
+	var out source.Outcome
+	for i, raw := range raws {
+		var ce CloudEvent
+		if err := json.Unmarshal(raw, &ce); err != nil {
+			return source.Outcome{}, fmt.Errorf("decoding EventBridge event %d: %w: %v", i, source.ErrBadRequest, err)
+		}
+		if ce.ID == "" || ce.Source == "" || ce.Type == "" {
+			return source.Outcome{}, fmt.Errorf("decoding EventBridge event %d: %w: id, source and type are required", i, source.ErrBadRequest)
+		}
+		t, err := time.Parse(time.RFC3339Nano, ce.Time)
+		if err != nil {
+			t = d.Now()
+		}
+		matched := false
+		for _, tg := range d.targets {
+			if (tg.spec.Source != "" && !source.Glob(tg.spec.Source, ce.Source)) ||
+				(tg.spec.Type != "" && !source.Glob(tg.spec.Type, ce.Type)) {
+				continue
+			}
+			matched = true
+			e, err := tg.meta.New(ce.ID, t, raw)
+			if err != nil {
+				return source.Outcome{}, err
+			}
+			tg.filter.Keep(&out, e)
+		}
+		if !matched {
+			out.Notes = append(out.Notes, fmt.Sprintf("EventBridge event %s (source %q, type %q) matches no eventbridge event", ce.ID, ce.Source, ce.Type))
+		}
+	}
+	source.Distinct(out.Events)
+	return out, nil
+}
+
+func split(payload []byte) ([]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var list []json.RawMessage
+		if err := json.Unmarshal(trimmed, &list); err != nil {
+			return nil, fmt.Errorf("%w: %v", source.ErrBadRequest, err)
+		}
+		return list, nil
+	}
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		return nil, fmt.Errorf("%w: not a CloudEvent or an array of them", source.ErrBadRequest)
+	}
+	return []json.RawMessage{trimmed}, nil
+}

@@ -1,0 +1,148 @@
+// Package oss turns the OSS trigger payload FC hands a function
+// ({"events": [record, ...]}, the OSS event notification format) into
+// events: one per record and per configured oss event whose bucket, event
+// name patterns ("ObjectCreated:*", with or without the "oss:" prefix),
+// key prefix and suffix match it. The data is the record exactly as
+// received; the id is the OSS request id, object key and event name, so a
+// redelivered notification keeps it. See
+// https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/oss-trigger-event.
+package oss
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fc-eventing/fc-eventing/shared/config"
+	"github.com/fc-eventing/fc-eventing/shared/source"
+)
+
+// Kind is the event type of OSS events.
+const Kind = "oss"
+
+// Notification is the OSS trigger payload.
+type Notification struct {
+	Events []json.RawMessage `json:"events"`
+}
+
+// Record is the part of one notification record events are matched on.
+type Record struct {
+	EventName string `json:"eventName"`
+	EventTime string `json:"eventTime"`
+	Region    string `json:"region"`
+	OSS       struct {
+		Bucket struct {
+			Name string `json:"name"`
+		} `json:"bucket"`
+		Object struct {
+			Key string `json:"key"`
+		} `json:"object"`
+	} `json:"oss"`
+	ResponseElements struct {
+		RequestID string `json:"requestId"`
+	} `json:"responseElements"`
+}
+
+type target struct {
+	meta   source.Meta
+	spec   config.OSSEventSource
+	filter *source.Filter
+}
+
+// Decoder matches OSS notifications against every configured oss event.
+type Decoder struct {
+	targets []target
+	// Now stamps events whose record has no readable eventTime.
+	Now func() time.Time
+}
+
+var _ source.Decoder = (*Decoder)(nil)
+
+// New collects the oss events of sources.
+func New(sources []*config.EventSource) (*Decoder, error) {
+	d := &Decoder{Now: time.Now}
+	for _, es := range sources {
+		names := make([]string, 0, len(es.Spec.OSS))
+		for n := range es.Spec.OSS {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			spec := es.Spec.OSS[n]
+			f, err := source.CompileFilter(config.Path("spec", Kind, n), spec.Filter)
+			if err != nil {
+				return nil, config.InFile(es.Metadata.Name, err)
+			}
+			d.targets = append(d.targets, target{meta: source.Meta{EventSource: es.Metadata.Name, Event: n, Kind: Kind}, spec: spec, filter: f})
+		}
+	}
+	return d, nil
+}
+
+// Events reports how many oss events are configured.
+func (d *Decoder) Events() int { return len(d.targets) }
+
+// Decode turns one OSS trigger payload into events.
+func (d *Decoder) Decode(_ context.Context, payload []byte) (source.Outcome, error) {
+	var n Notification
+	if err := json.Unmarshal(payload, &n); err != nil {
+		return source.Outcome{}, fmt.Errorf("decoding OSS notification: %w: %v", source.ErrBadRequest, err)
+	}
+	if n.Events == nil {
+		return source.Outcome{}, fmt.Errorf("decoding OSS notification: %w: no \"events\" array", source.ErrBadRequest)
+	}
+	var out source.Outcome
+	for i, raw := range n.Events {
+		var r Record
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return source.Outcome{}, fmt.Errorf("decoding OSS notification record %d: %w: %v", i, source.ErrBadRequest, err)
+		}
+		if r.EventName == "" || r.OSS.Object.Key == "" {
+			return source.Outcome{}, fmt.Errorf("decoding OSS notification record %d: %w: eventName and oss.object.key are required", i, source.ErrBadRequest)
+		}
+		t, err := time.Parse(time.RFC3339Nano, r.EventTime)
+		if err != nil {
+			t = d.Now()
+		}
+		id := r.ResponseElements.RequestID + ":" + r.OSS.Object.Key + ":" + r.EventName
+		matched := false
+		for _, tg := range d.targets {
+			if !match(tg.spec, r) {
+				continue
+			}
+			matched = true
+			e, err := tg.meta.New(id, t, raw)
+			if err != nil {
+				return source.Outcome{}, err
+			}
+			tg.filter.Keep(&out, e)
+		}
+		if !matched {
+			out.Notes = append(out.Notes, fmt.Sprintf("OSS %s of %s/%s matches no oss event", r.EventName, r.OSS.Bucket.Name, r.OSS.Object.Key))
+		}
+	}
+	source.Distinct(out.Events)
+	return out, nil
+}
+
+func match(s config.OSSEventSource, r Record) bool {
+	if s.Bucket != "" && s.Bucket != r.OSS.Bucket.Name {
+		return false
+	}
+	if !strings.HasPrefix(r.OSS.Object.Key, s.Prefix) || !strings.HasSuffix(r.OSS.Object.Key, s.Suffix) {
+		return false
+	}
+	if len(s.Events) == 0 {
+		return true
+	}
+	name := strings.TrimPrefix(r.EventName, "oss:")
+	for _, p := range s.Events {
+		if source.Glob(strings.TrimPrefix(p, "oss:"), name) {
+			return true
+		}
+	}
+	return false
+}
