@@ -32,13 +32,27 @@ var wantTriggers = map[string][]wantTrigger{
 	"sensor":             {{Type: "eventbridge", EventSource: "MNS"}},
 }
 
-// fc3Props are the function properties the fc3 component knows (its YAML
-// specification); a key outside this set is a misspelling fc3 would ignore.
-var fc3Props = setOf("region", "code", "cpu", "customContainerConfig", "customDNS", "customRuntimeConfig",
-	"description", "diskSize", "instanceConcurrency", "environmentVariables", "functionName", "gpuConfig",
-	"handler", "instanceLifecycleConfig", "internetAccess", "layers", "logConfig", "memorySize", "nasConfig",
-	"ossMountConfig", "role", "runtime", "timeout", "tracingConfig", "vpcBinding", "vpcConfig",
-	"asyncInvokeConfig", "triggers", "tags", "concurrencyConfig", "provisionConfig")
+// fc3Props are the function properties of the fc3 component's JSON schema;
+// a key outside this set is a misspelling fc3 would refuse or ignore.
+var fc3Props = setOf("asyncInvokeConfig", "code", "cpu", "customContainerConfig", "customDNS",
+	"customRuntimeConfig", "description", "diskSize", "endpoint", "environmentVariables", "functionName",
+	"gpuConfig", "handler", "instanceConcurrency", "instanceLifecycleConfig", "internetAccess", "layers",
+	"logConfig", "memorySize", "nasConfig", "ossMountConfig", "region", "role", "runtime", "timeout",
+	"tracingConfig", "triggers", "vpcBinding", "vpcConfig")
+
+// fc3Regions are the regions the fc3 schema accepts.
+var fc3Regions = setOf("ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+	"ap-southeast-3", "ap-southeast-5", "ap-southeast-7", "cn-beijing", "cn-chengdu", "cn-hangzhou",
+	"cn-hongkong", "cn-huhehaote", "cn-qingdao", "cn-shanghai", "cn-shenzhen", "cn-zhangjiakou",
+	"eu-central-1", "eu-west-1", "us-east-1", "us-west-1")
+
+// ossEvents are the OSS trigger events the fc3 schema accepts.
+var ossEvents = setOf("oss:ObjectCreated:*", "oss:ObjectCreated:AppendObject",
+	"oss:ObjectCreated:CompleteMultipartUpload", "oss:ObjectCreated:CopyObject",
+	"oss:ObjectCreated:InitiateMultipartUpload", "oss:ObjectCreated:PostObject", "oss:ObjectCreated:PutObject",
+	"oss:ObjectCreated:PutSymlink", "oss:ObjectCreated:UploadPart", "oss:ObjectCreated:UploadPartCopy",
+	"oss:ObjectModified:UpdateObjectMeta", "oss:ObjectRemoved:AbortMultipartUpload",
+	"oss:ObjectRemoved:DeleteObject", "oss:ObjectRemoved:DeleteObjects")
 
 var triggerKeys = setOf("triggerName", "triggerType", "qualifier", "sourceArn", "invocationRole",
 	"triggerConfig", "description")
@@ -211,9 +225,34 @@ func checkSYAML(data []byte, env []envRow) []string {
 		if r, _ := props["role"].(string); !strings.HasPrefix(r, "${vars.") {
 			bad("function %s: role %q should come from vars", fn, props["role"])
 		}
+		if r, _ := resolve(vars, props["region"]).(string); !fc3Regions[r] {
+			bad("function %s: region %v is not a region fc3 knows", fn, resolve(vars, props["region"]))
+		}
+		if m, ok := resolve(vars, props["memorySize"]).(float64); !ok || m < 128 || int(m)%64 != 0 || m != float64(int(m)) {
+			bad("function %s: memorySize %v, want a multiple of 64 from 128", fn, resolve(vars, props["memorySize"]))
+		}
+		if c, ok := resolve(vars, props["cpu"]).(float64); !ok || c < 0.05 || c > 16 {
+			bad("function %s: cpu %v, want 0.05 to 16", fn, resolve(vars, props["cpu"]))
+		}
+		if d := resolve(vars, props["diskSize"]); d != nil && d != 512.0 && d != 10240.0 {
+			bad("function %s: diskSize %v, want 512 or 10240", fn, d)
+		}
+		if tm, ok := resolve(vars, props["timeout"]).(float64); !ok || tm < 1 {
+			bad("function %s: timeout %v, want whole seconds", fn, props["timeout"])
+		}
+		if vpc, ok := props["vpcConfig"].(map[string]any); ok {
+			for _, k := range []string{"vpcId", "vSwitchIds", "securityGroupId"} {
+				if vpc[k] == nil {
+					bad("function %s: vpcConfig has no %s", fn, k)
+				}
+			}
+		}
 
 		vals, _ := props["environmentVariables"].(map[string]any)
 		for k, v := range vals {
+			if _, ok := resolve(vars, v).(string); !ok {
+				bad("function %s: %s is %v, FC takes only string values (quote it in vars)", fn, k, resolve(vars, v))
+			}
 			row, ok := documented[k]
 			switch {
 			case ok && row.SetByFC:
@@ -240,6 +279,20 @@ func checkSYAML(data []byte, env []envRow) []string {
 		checkTriggers(fn, props["triggers"], bad)
 	}
 	return problems
+}
+
+// resolve returns the value of a whole-value ${vars.NAME} reference, the way
+// Serverless Devs substitutes it (keeping its type), or v itself.
+func resolve(vars map[string]any, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	m := varsRef.FindStringSubmatch(s)
+	if m == nil || m[0] != s {
+		return v
+	}
+	return vars[m[1]]
 }
 
 func checkTriggers(fn string, raw any, bad func(string, ...any)) {
@@ -288,8 +341,14 @@ func checkTriggers(fn string, raw any, bad func(string, ...any)) {
 				bad("function %s: http trigger methods %s, want [\"POST\"]", fn, m)
 			}
 		case "oss":
-			if ev, _ := cfg["events"].([]any); len(ev) == 0 {
+			ev, _ := cfg["events"].([]any)
+			if len(ev) == 0 {
 				bad("function %s: oss trigger has no events", fn)
+			}
+			for _, e := range ev {
+				if es, _ := e.(string); !ossEvents[es] {
+					bad("function %s: oss trigger event %v is not an OSS event fc3 knows", fn, e)
+				}
 			}
 			filter, _ := cfg["filter"].(map[string]any)
 			key, _ := filter["key"].(map[string]any)
@@ -303,6 +362,9 @@ func checkTriggers(fn string, raw any, bad func(string, ...any)) {
 		case "mns_topic":
 			if f := cfg["notifyContentFormat"]; f != "JSON" && f != "STREAM" {
 				bad("function %s: mns_topic notifyContentFormat %v, want JSON or STREAM", fn, f)
+			}
+			if st := cfg["notifyStrategy"]; st != "BACKOFF_RETRY" && st != "EXPONENTIAL_DECAY_RETRY" {
+				bad("function %s: mns_topic notifyStrategy %v, want BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY", fn, st)
 			}
 			checkSourceArn(fn, tr, "acs:mns:", bad)
 		case "eventbridge":
@@ -321,12 +383,35 @@ func checkSourceArn(fn string, tr map[string]any, prefix string, bad func(string
 }
 
 func checkEventBridge(fn, tname string, w wantTrigger, cfg map[string]any, bad func(string, ...any)) {
+	// The fc3 schema requires all of these on an eventbridge trigger.
+	for _, k := range []string{"asyncInvocationType", "eventRuleFilterPattern", "eventSinkConfig", "eventSourceConfig", "runOptions", "triggerEnable"} {
+		if _, ok := cfg[k]; !ok {
+			bad("function %s: trigger %s: no %s", fn, tname, k)
+		}
+	}
 	if _, ok := cfg["eventRuleFilterPattern"].(string); !ok {
 		bad("function %s: trigger %s: eventRuleFilterPattern must be a JSON string", fn, tname)
+	}
+	sink, _ := cfg["eventSinkConfig"].(map[string]any)
+	delivery, _ := sink["deliveryOption"].(map[string]any)
+	if delivery == nil {
+		bad("function %s: trigger %s: eventSinkConfig has no deliveryOption", fn, tname)
+	}
+	run, _ := cfg["runOptions"].(map[string]any)
+	for _, mode := range []any{delivery["mode"], run["mode"]} {
+		if mode != nil && mode != "event-driven" && mode != "event-streaming" {
+			bad("function %s: trigger %s: delivery mode %v, want event-driven or event-streaming", fn, tname, mode)
+		}
+	}
+	if delivery["mode"] != nil && run["mode"] != nil && delivery["mode"] != run["mode"] {
+		bad("function %s: trigger %s: eventSinkConfig and runOptions disagree on the mode", fn, tname)
 	}
 	src, _ := cfg["eventSourceConfig"].(map[string]any)
 	if src["eventSourceType"] != w.EventSource {
 		bad("function %s: trigger %s: eventSourceType %v, want %s", fn, tname, src["eventSourceType"], w.EventSource)
+	}
+	if _, ok := src["eventSourceParameters"].(map[string]any); !ok {
+		bad("function %s: trigger %s: eventSourceConfig has no eventSourceParameters", fn, tname)
 	}
 	if w.EventSource != "MNS" {
 		return
@@ -336,7 +421,6 @@ func checkEventBridge(fn, tname string, w wantTrigger, cfg map[string]any, bad f
 	if q, _ := mns["QueueName"].(string); q == "" {
 		bad("function %s: trigger %s: no sourceMNSParameters.QueueName", fn, tname)
 	}
-	run, _ := cfg["runOptions"].(map[string]any)
 	if run == nil {
 		bad("function %s: trigger %s: no runOptions (event streaming, retries, dead-letter queue)", fn, tname)
 		return
@@ -423,6 +507,13 @@ func TestSYAMLCheckCatches(t *testing.T) {
 		"http trigger with auth": {"authType: anonymous", "authType: function", "authType function"},
 		"role credentials set":   {"FCE_STATE: ${vars.state}\n", "FCE_STATE: ${vars.state}\n        ALIBABA_CLOUD_ACCESS_KEY_ID: x\n", "set by Function Compute"},
 		"hard-coded secret":      {"GITHUB_ACCESS_SECRET: ${env('GITHUB_ACCESS_SECRET', '')}", "GITHUB_ACCESS_SECRET: hunter2", "neither documented nor a secret"},
+		"numeric env value":      {"maxDeliveries: '5'", "maxDeliveries: 5", "FC takes only string values"},
+		"odd memory size":        {"sensorMemory: 256", "sensorMemory: 200", "memorySize 200"},
+		"unknown region":         {"region: cn-hangzhou", "region: cn-hangzou", "region cn-hangzou"},
+		"no run options":         {"            runOptions:\n              mode: event-driven\n", "", "no runOptions"},
+		"unknown delivery mode":  {"                mode: event-driven\n", "                mode: event-drivn\n", "delivery mode event-drivn"},
+		"no source parameters":   {"              eventSourceParameters: {}\n", "", "no eventSourceParameters"},
+		"unknown OSS event":      {"oss:ObjectRemoved:DeleteObject", "oss:ObjectDeleted", "oss:ObjectDeleted is not an OSS event"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
