@@ -35,9 +35,13 @@ test: test-servers
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 25m $(PKGS)
 
-## run: the local main job on embedded defaults
+## run: the local main job on embedded defaults (until `serve` exists: `sensor test` on the examples)
 run: cli
+	./bin/fceventing validate $(EXAMPLES)/sensors/*.yaml
 	./bin/fceventing sensor test --sensor $(EXAMPLES)/sensors/github-push.yaml --event $(EXAMPLES)/events/github-push.json
+	./bin/fceventing sensor test --sensor $(EXAMPLES)/sensors/oss-upload.yaml --event $(EXAMPLES)/events/oss-object-created.json
+	./bin/fceventing sensor test --sensor $(EXAMPLES)/sensors/release-approval.yaml \
+	  --event $(EXAMPLES)/events/registry-pushed.json --event $(EXAMPLES)/events/release-approved.json
 
 ## bench: benchmarks, each with its baseline in the same run
 bench: test-servers
