@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	fcsdk "github.com/aliyun/fc-runtime-go-sdk/fc"
@@ -109,4 +111,22 @@ type requestIDKey struct{}
 // (`fceventing serve`), so logs and events read the same there.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// ConfigDirEnv names the variable holding the directory of Sensor and
+// EventSource YAML.
+const ConfigDirEnv = "FCE_CONFIG_DIR"
+
+// ConfigDir is the directory a function reads its configuration from:
+// FCE_CONFIG_DIR, or "config" beside the function binary (where the
+// deployment package puts it).
+func ConfigDir() string {
+	if d := os.Getenv(ConfigDirEnv); d != "" {
+		return d
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "config"
+	}
+	return filepath.Join(filepath.Dir(exe), "config")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
+	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/fc"
 )
 
@@ -41,5 +42,15 @@ func Function(d Decoder, pub bus.Publisher) func(ctx context.Context, payload []
 			log.WithField(fc.FieldReason, strings.Join(out.Notes, "; ")).Info("part of the invocation produced no event")
 		}
 		return a, nil
+	}
+}
+
+// LogWarnings logs, one line each, the fields of sources that were accepted
+// but have no effect here.
+func LogWarnings(l *logrus.Entry, sources []*config.EventSource) {
+	for _, es := range sources {
+		for _, w := range es.Warnings {
+			l.WithField(fc.FieldEventSource, es.Metadata.Name).Warn(w)
+		}
 	}
 }

@@ -1,0 +1,31 @@
+// Command mns-source is the FC function that turns SMQ (MNS) topic and queue messages into events.
+package main
+
+import (
+	"context"
+
+	"github.com/fc-eventing/fc-eventing/shared/config"
+	"github.com/fc-eventing/fc-eventing/shared/fc"
+	"github.com/fc-eventing/fc-eventing/shared/source"
+	"github.com/fc-eventing/fc-eventing/shared/source/busenv"
+	"github.com/fc-eventing/fc-eventing/shared/source/mns"
+)
+
+func main() {
+	ctx := context.Background()
+	log := fc.Logger(ctx).WithField(fc.FieldFunction, "mns-source")
+	sources, err := config.LoadEventSources(fc.ConfigDir())
+	if err != nil {
+		log.WithError(err).Fatal("loading event sources")
+	}
+	source.LogWarnings(log, sources)
+	dec, err := mns.New(sources)
+	if err != nil {
+		log.WithError(err).Fatal("building mns events")
+	}
+	pub, err := busenv.Publisher(ctx)
+	if err != nil {
+		log.WithError(err).Fatal("connecting to the bus")
+	}
+	fc.Start(source.Function(dec, pub))
+}
