@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/Knetic/govaluate"
@@ -51,7 +50,7 @@ type dataFilter struct {
 	bools      []bool
 	numbers    []float64
 	regexps    []*regexp.Regexp
-	tmpl       *template.Template
+	tmpl       *stringTemplate
 }
 
 type exprFilter struct {
@@ -115,7 +114,7 @@ func compileFilters(p string, f *config.EventDependencyFilter, op config.Logical
 			return nil, config.Fieldf(config.Path(dp, "type"), "unknown type %q (bool, number or string)", df.Type)
 		}
 		if df.Template != "" {
-			t, err := compileTemplate("data", df.Template)
+			t, err := compileStringTemplate("data", df.Template)
 			if err != nil {
 				return nil, config.Fieldf(config.Path(dp, "template"), "%v", err)
 			}
@@ -185,8 +184,9 @@ func (f *filters) match(ctx context.Context, ev *event.Event, now time.Time) (bo
 	}
 	pass := false
 	all := true
+	valid := len(ev.Data) == 0 || ((f.exprs != nil || f.data != nil) && gjson.ValidBytes(ev.Data))
 	if f.exprs != nil {
-		ok, err := f.matchExprs(ev.Data)
+		ok, err := f.matchExprs(ev.Data, valid)
 		if err != nil {
 			if r, e := fail(err); !f.or {
 				return r, e
@@ -195,7 +195,7 @@ func (f *filters) match(ctx context.Context, ev *event.Event, now time.Time) (bo
 		pass, all = pass || ok, all && ok
 	}
 	if f.data != nil {
-		ok, err := f.matchData(ev.Data)
+		ok, err := f.matchData(ev.Data, valid)
 		if err != nil {
 			if r, e := fail(err); !f.or {
 				return r, e
@@ -237,11 +237,11 @@ func (f *filters) match(ctx context.Context, ev *event.Event, now time.Time) (bo
 	return all, nil
 }
 
-func (f *filters) matchExprs(data []byte) (bool, error) {
+func (f *filters) matchExprs(data []byte, valid bool) (bool, error) {
 	if len(data) == 0 {
 		return true, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !valid {
 		return false, filterErr("expr", "event data not valid JSON")
 	}
 	var msgs []string
@@ -285,17 +285,18 @@ next:
 	return true, nil
 }
 
-func (f *filters) matchData(data []byte) (bool, error) {
+func (f *filters) matchData(data []byte, valid bool) (bool, error) {
 	if len(data) == 0 {
 		return true, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !valid {
 		return false, filterErr("data", "event data not valid JSON")
 	}
 	var msgs []string
+	str := bytesString(data)
 	for i := range f.data {
 		df := &f.data[i]
-		ok, msg := df.match(data)
+		ok, msg := df.match(str)
 		switch {
 		case msg != "":
 			if !f.dataOr {
@@ -318,17 +319,17 @@ func (f *filters) matchData(data []byte) (bool, error) {
 }
 
 // match tests one data filter; msg is non-empty on error.
-func (df *dataFilter) match(data []byte) (bool, string) {
-	r := gjson.GetBytes(data, df.path)
+func (df *dataFilter) match(data string) (bool, string) {
+	r := gjson.Get(data, df.path)
 	if !r.Exists() {
 		return false, fmt.Sprintf("path '%s' does not exist", df.path)
 	}
 	if df.tmpl != nil {
-		out, err := execTemplate(df.tmpl, r.String())
+		out, err := df.tmpl.exec(r.String())
 		if err != nil {
 			return false, err.Error()
 		}
-		r = gjson.Result{Type: gjson.String, Str: out, Raw: strconv.Quote(out)}
+		r = gjson.Result{Type: gjson.String, Str: out}
 	}
 	neq := df.comparator == config.NotEqualTo
 	switch df.typ {

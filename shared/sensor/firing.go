@@ -81,7 +81,7 @@ func (f Firing) Resolve(base map[string]any) (map[string]any, error) {
 			return nil, fmt.Errorf("resolving firing: a %s trigger has no object", f.Type)
 		}
 	}
-	return o.build(base, f.Events, f.Sensor, f.Namespace, f.Trigger, f.EventIDs)
+	return o.build(base, f.Events, f.Sensor, f.Namespace, f.Trigger, sortedKeys(f.Events), f.EventIDs)
 }
 
 // ObjectName returns the deterministic name for generateName: the prefix
@@ -114,35 +114,44 @@ func ObjectName(generateName, sensor, trigger string, deps, ids []string) string
 	return string(b)
 }
 
-// build makes the object from base for one firing.
-func (o *objectSpec) build(base map[string]any, events map[string]event.Event, sensor, namespace, trigger string, ids []string) (map[string]any, error) {
-	obj, err := applyToObject(base, o.params, events)
-	if err != nil {
+// build makes the object from base for one firing: it copies the
+// containers on the paths the firing changes (o.trie) and changes them in
+// place; base is not modified.
+func (o *objectSpec) build(base map[string]any, events map[string]event.Event, sensor, namespace, trigger string, deps, ids []string) (map[string]any, error) {
+	out, _ := o.trie.cloneAlong(base).(map[string]any)
+	if err := applyInPlace(out, o.params, events); err != nil {
 		return nil, err
 	}
-	if _, ok := obj["metadata"].(map[string]any); !ok && obj["metadata"] != nil {
+	// metadata is always a map of the caller's own: the trigger may set
+	// fields in it.
+	var md map[string]any
+	switch m := out["metadata"].(type) {
+	case map[string]any:
+		md = m
+		if o.trie.children["metadata"] == nil {
+			md = cloneMap(m, 2)
+			out["metadata"] = md
+		}
+	case nil:
+		md = map[string]any{}
+		out["metadata"] = md
+	default:
 		return nil, errors.New("object metadata is not an object")
 	}
-	// metadata is always a fresh map: the trigger may set fields in it.
-	out := make(map[string]any, len(obj)+1)
-	for k, v := range obj {
-		out[k] = v
-	}
-	md := cloneMap(asMap(obj["metadata"]), 3)
-	out["metadata"] = md
 	if o.args != nil {
-		if err := applySubmitArgs(out, md, o.args); err != nil {
-			return nil, err
-		}
+		applySubmitArgs(out, md, o.args)
 	}
 	if o.creates {
-		labels := cloneMap(asMap(md["labels"]), 2)
+		labels, _ := md["labels"].(map[string]any)
+		if labels == nil {
+			labels = make(map[string]any, 2)
+			md["labels"] = labels
+		}
 		labels[LabelSensor] = sensor
 		labels[LabelTrigger] = trigger
-		md["labels"] = labels
 		if name, _ := md["name"].(string); name == "" {
 			if gen, _ := md["generateName"].(string); gen != "" {
-				md["name"] = ObjectName(gen, sensor, trigger, sortedKeys(events), ids)
+				md["name"] = ObjectName(gen, sensor, trigger, deps, ids)
 			}
 		}
 	}
@@ -150,6 +159,26 @@ func (o *objectSpec) build(base map[string]any, events map[string]event.Event, s
 		md["namespace"] = namespace
 	}
 	return out, nil
+}
+
+// buildTrie lists the paths build changes in place.
+func (o *objectSpec) buildTrie() {
+	o.trie = &pathTrie{}
+	o.trie.add("metadata", "labels")
+	for _, p := range o.params {
+		o.trie.add(p.dest.keys...)
+	}
+	if a := o.args; a != nil {
+		if a.ScheduledTime != "" {
+			o.trie.add("metadata", "annotations")
+		}
+		if a.Entrypoint != "" || a.ServiceAccount != "" || a.Priority != nil {
+			o.trie.add("spec")
+		}
+		if len(a.Parameters) > 0 {
+			o.trie.add("spec", "arguments")
+		}
+	}
 }
 
 func asMap(v any) map[string]any {
@@ -166,41 +195,51 @@ func cloneMap(m map[string]any, extra int) map[string]any {
 }
 
 // applySubmitArgs applies the argo submit flags to a Workflow object as
-// the argo CLI does before creating it. obj and md are fresh maps.
-func applySubmitArgs(obj, md map[string]any, a *config.ArgoArgs) error {
-	var spec map[string]any
-	specFor := func() map[string]any {
-		if spec == nil {
-			spec = cloneMap(asMap(obj["spec"]), 2)
-			obj["spec"] = spec
+// the argo CLI does before creating it, in place: obj, md and the
+// containers it changes belong to the caller (see buildTrie).
+func applySubmitArgs(obj, md map[string]any, a *config.ArgoArgs) {
+	spec := func() map[string]any {
+		s, ok := obj["spec"].(map[string]any)
+		if !ok {
+			s = map[string]any{}
+			obj["spec"] = s
 		}
-		return spec
+		return s
 	}
 	if a.Entrypoint != "" {
-		specFor()["entrypoint"] = a.Entrypoint
+		spec()["entrypoint"] = a.Entrypoint
 	}
 	if a.ServiceAccount != "" {
-		specFor()["serviceAccountName"] = a.ServiceAccount
+		spec()["serviceAccountName"] = a.ServiceAccount
 	}
 	if a.Priority != nil {
-		specFor()["priority"] = int64(*a.Priority)
+		spec()["priority"] = int64(*a.Priority)
 	}
 	if len(a.Labels) > 0 {
-		labels := cloneMap(asMap(md["labels"]), len(a.Labels))
+		labels, ok := md["labels"].(map[string]any)
+		if !ok {
+			labels = map[string]any{}
+			md["labels"] = labels
+		}
 		for _, l := range a.Labels {
 			labels[l.Name] = l.Value
 		}
-		md["labels"] = labels
 	}
 	if a.ScheduledTime != "" {
-		ann := cloneMap(asMap(md["annotations"]), 1)
+		ann, ok := md["annotations"].(map[string]any)
+		if !ok {
+			ann = map[string]any{}
+			md["annotations"] = ann
+		}
 		ann["workflows.argoproj.io/scheduled-time"] = a.ScheduledTime
-		md["annotations"] = ann
 	}
 	if len(a.Parameters) > 0 {
-		s := specFor()
-		args := cloneMap(asMap(s["arguments"]), 1)
-		s["arguments"] = args
+		s := spec()
+		args, ok := s["arguments"].(map[string]any)
+		if !ok {
+			args = map[string]any{}
+			s["arguments"] = args
+		}
 		old, _ := args["parameters"].([]any)
 		given := map[string]bool{}
 		params := make([]any, 0, len(a.Parameters)+len(old))
@@ -222,5 +261,4 @@ func applySubmitArgs(obj, md map[string]any, a *config.ArgoArgs) error {
 	if a.Name != "" {
 		md["name"] = a.Name
 	}
-	return nil
 }

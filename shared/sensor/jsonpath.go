@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 )
@@ -149,6 +150,95 @@ func setIndex(arr []any, k string, keys []string, value any, raw string) (any, e
 	}
 	out[idx] = child
 	return out, nil
+}
+
+// setInPlace sets value at keys below cur, changing the containers on the
+// way in place; they must belong to the caller (see pathTrie). It returns
+// the container to store in cur's place (cur itself, or a new one when cur
+// was missing, a scalar or an array too short).
+func setInPlace(cur any, keys []string, value any, raw string) (any, error) {
+	if len(keys) == 0 {
+		return value, nil
+	}
+	k := keys[0]
+	switch c := cur.(type) {
+	case map[string]any:
+		child, err := setInPlace(c[k], keys[1:], value, raw)
+		if err != nil {
+			return nil, err
+		}
+		c[k] = child
+		return c, nil
+	case []any:
+		if !isIndex(k) {
+			return nil, fmt.Errorf("setting %q: cannot set array element for non-numeric key %q", raw, k)
+		}
+		idx := len(c)
+		if k != "-1" {
+			n, err := strconv.Atoi(k)
+			if err != nil || n > len(c)+maxPad {
+				return nil, fmt.Errorf("setting %q: index %s is out of range", raw, k)
+			}
+			idx = n
+		}
+		if idx < len(c) {
+			child, err := setInPlace(c[idx], keys[1:], value, raw)
+			if err != nil {
+				return nil, err
+			}
+			c[idx] = child
+			return c, nil
+		}
+		return setIndex(c, k, keys, value, raw)
+	default:
+		return setIn(nil, keys, value, raw)
+	}
+}
+
+// pathTrie is the set of paths a firing changes. cloneAlong copies exactly
+// the containers of a base object that lie on these paths, so the changes
+// can then be made in place while the rest is shared with the base.
+type pathTrie struct {
+	children map[string]*pathTrie
+}
+
+func (t *pathTrie) add(keys ...string) {
+	n := t
+	for _, k := range keys {
+		if n.children == nil {
+			n.children = map[string]*pathTrie{}
+		}
+		c, ok := n.children[k]
+		if !ok {
+			c = &pathTrie{}
+			n.children[k] = c
+		}
+		n = c
+	}
+}
+
+// cloneAlong copies v and, below it, every container on a path of t.
+func (t *pathTrie) cloneAlong(v any) any {
+	switch c := v.(type) {
+	case map[string]any:
+		m := maps.Clone(c)
+		for k, child := range t.children {
+			if vv, ok := c[k]; ok {
+				m[k] = child.cloneAlong(vv)
+			}
+		}
+		return m
+	case []any:
+		s := make([]any, len(c), len(c)+1)
+		copy(s, c)
+		for k, child := range t.children {
+			if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < len(c) {
+				s[n] = child.cloneAlong(c[n])
+			}
+		}
+		return s
+	}
+	return v
 }
 
 // getPath returns the value at p in root, as gjson would find it in the

@@ -3,6 +3,7 @@ package sensor
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -104,15 +105,15 @@ func (c *param) resolve(events map[string]event.Event) (val string, kind int, ok
 		lastErr = err
 	}
 	if key != "" {
-		r := gjson.GetBytes(doc, key)
+		r := gjson.Get(bytesString(doc), key)
 		if r.Exists() {
 			switch {
 			case r.IsObject() || r.IsArray() || r.Type == gjson.Null:
-				return r.Raw, kindRaw, true, nil
+				return strings.Clone(r.Raw), kindRaw, true, nil
 			case r.Type == gjson.String:
-				return r.String(), kindString, true, nil
+				return strings.Clone(r.Str), kindString, true, nil
 			default:
-				return r.String(), kindRaw, true, nil
+				return strings.Clone(r.String()), kindRaw, true, nil
 			}
 		}
 		lastErr = fmt.Errorf("key %s does not exist in the event payload", key)
@@ -152,14 +153,15 @@ func contextOf(ev *event.Event) eventContext {
 	return c
 }
 
-// applyToObject applies params to obj (copy-on-write) the way Argo Events
-// applies them to the object's JSON with sjson.
-func applyToObject(obj map[string]any, params []param, events map[string]event.Event) (map[string]any, error) {
+// applyInPlace applies params to obj the way Argo Events applies them to
+// the object's JSON with sjson. The containers on every parameter's
+// destination must belong to the caller (objectSpec.build clones them).
+func applyInPlace(obj map[string]any, params []param, events map[string]event.Event) error {
 	for i := range params {
 		c := &params[i]
 		val, kind, ok, err := c.resolve(events)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
 			continue
@@ -177,14 +179,14 @@ func applyToObject(obj map[string]any, params []param, events map[string]event.E
 		var v any = val
 		if kind == kindRaw && c.src.UseRawData {
 			if v, err = decodeJSON([]byte(val)); err != nil {
-				return nil, fmt.Errorf("parameter %s: decoding raw value: %w", c.dest.raw, err)
+				return fmt.Errorf("parameter %s: decoding raw value: %w", c.dest.raw, err)
 			}
 		}
-		if obj, err = setPath(obj, c.dest, v); err != nil {
-			return nil, err
+		if _, err := setInPlace(obj, c.dest.keys, v, c.dest.raw); err != nil {
+			return err
 		}
 	}
-	return obj, nil
+	return nil
 }
 
 // applyToJSON applies params to a JSON document with sjson, exactly as

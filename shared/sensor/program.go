@@ -85,6 +85,8 @@ type objectSpec struct {
 	// creates says whether the operation creates the object, so it gets
 	// labels and a deterministic name.
 	creates bool
+	// trie holds the paths build changes.
+	trie *pathTrie
 }
 
 // Compile validates s and compiles it. Errors are *config.FieldError with
@@ -249,6 +251,7 @@ func compileObject(tp string, tt *config.TriggerTemplate) (*objectSpec, error) {
 		return nil, err
 	}
 	o.params = ps
+	o.buildTrie()
 	src := tt.Source()
 	var raw []byte
 	switch {
@@ -534,7 +537,7 @@ func (p *Program) fire(t *trigger, events map[string]event.Event) (Firing, error
 		Events: events, EventIDs: ids, object: ct.object,
 	}
 	if ct.object != nil && ct.object.base != nil {
-		obj, err := ct.object.build(ct.object.base, events, p.name, p.namespace, f.Trigger, ids)
+		obj, err := ct.object.build(ct.object.base, events, p.name, p.namespace, f.Trigger, deps, ids)
 		if err != nil {
 			return Firing{}, err
 		}

@@ -39,15 +39,49 @@ func compileTemplate(name, src string) (*template.Template, error) {
 // execTemplate runs t on {"Input": input} and returns its output; an empty
 // output or "<no value>" is an error, as in Argo Events.
 func execTemplate(t *template.Template, input any) (string, error) {
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, map[string]any{"Input": input}); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := t.Execute(buf, map[string]any{"Input": input}); err != nil {
 		return "", fmt.Errorf("executing template: %w", err)
 	}
-	out := buf.String()
+	return checkOutput(t, buf.String())
+}
+
+func checkOutput(t *template.Template, out string) (string, error) {
 	if out == "" || out == "<no value>" {
 		return "", fmt.Errorf("template %q evaluated to empty string or no value", t.Root.String())
 	}
 	return out, nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// stringTemplate is a data filter template: its input is the string found
+// at the filter's path.
+type stringTemplate struct {
+	t    *template.Template
+	fast *fastTemplate
+}
+
+func compileStringTemplate(name, src string) (*stringTemplate, error) {
+	t, err := compileTemplate(name, src)
+	if err != nil {
+		return nil, err
+	}
+	st := &stringTemplate{t: t}
+	if f, ok := compileFast(t); ok && f.onlyWholeInput() {
+		st.fast = f
+	}
+	return st, nil
+}
+
+func (st *stringTemplate) exec(in string) (string, error) {
+	if st.fast != nil {
+		out, _ := st.fast.run(func([]string, string) (string, bool) { return in, true })
+		return checkOutput(st.t, out)
+	}
+	return execTemplate(st.t, in)
 }
 
 // jsonTemplate is a template whose input is a JSON document. When every use
@@ -55,7 +89,8 @@ func execTemplate(t *template.Template, input any) (string, error) {
 // values at those paths are decoded for each event; otherwise the whole
 // document is.
 type jsonTemplate struct {
-	t *template.Template
+	t    *template.Template
+	fast *fastTemplate
 	// paths are the gjson paths of the fields the template reads, none a
 	// prefix of another; nil means decode everything.
 	paths [][]string
@@ -69,6 +104,9 @@ func compileJSONTemplate(name, src string) (*jsonTemplate, error) {
 	jt := &jsonTemplate{t: t}
 	if fields, ok := inputFields(t); ok {
 		jt.paths = minimalPaths(fields)
+	}
+	if f, ok := compileFast(t); ok && !f.usesWholeInput() {
+		jt.fast = f
 	}
 	return jt, nil
 }
@@ -109,6 +147,16 @@ func (jt *jsonTemplate) input(doc []byte) any {
 }
 
 func (jt *jsonTemplate) exec(doc []byte) (string, error) {
+	if jt.fast != nil {
+		str := bytesString(doc)
+		out, ok := jt.fast.run(func(_ []string, path string) (string, bool) {
+			r := gjson.Get(str, path)
+			return r.Str, r.Type == gjson.String
+		})
+		if ok {
+			return checkOutput(jt.t, strings.Clone(out))
+		}
+	}
 	return execTemplate(jt.t, jt.input(doc))
 }
 
