@@ -21,7 +21,9 @@ const secret = "It's a Secret to Everybody"
 func load(t testing.TB) *config.EventSource {
 	t.Helper()
 	es, err := config.ParseEventSourceEnv("eventsource.yaml", sourcetest.Read(t, "testdata/eventsource.yaml"),
-		func(k string) (string, bool) { return map[string]string{"GITHUB_ACCESS_SECRET": secret}[k], k == "GITHUB_ACCESS_SECRET" })
+		func(k string) (string, bool) {
+			return map[string]string{"GITHUB_ACCESS_SECRET": secret}[k], k == "GITHUB_ACCESS_SECRET"
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +122,18 @@ func TestRefused(t *testing.T) {
 		req    source.Request
 		status int
 	}{
-		"no signature":       {request("push", "x", push, ""), http.StatusUnauthorized},
-		"wrong secret":       {request("push", "x", push, "not the secret"), http.StatusUnauthorized},
-		"sha1 only":          {sha1, http.StatusUnauthorized},
-		"no event header":    {noEvent, http.StatusBadRequest},
-		"body not json":      {request("push", "x", []byte("{not json"), secret), http.StatusBadRequest},
-		"body is a list":     {request("push", "x", []byte(`[{"ref":"x"}]`), secret), http.StatusBadRequest},
-		"body is null":       {request("push", "x", []byte(`null`), secret), http.StatusBadRequest},
-		"tampered after sig": {func() source.Request { r := request("push", "x", push, secret); r.Body = append([]byte(" "), push...); return r }(), http.StatusUnauthorized},
+		"no signature":    {request("push", "x", push, ""), http.StatusUnauthorized},
+		"wrong secret":    {request("push", "x", push, "not the secret"), http.StatusUnauthorized},
+		"sha1 only":       {sha1, http.StatusUnauthorized},
+		"no event header": {noEvent, http.StatusBadRequest},
+		"body not json":   {request("push", "x", []byte("{not json"), secret), http.StatusBadRequest},
+		"body is a list":  {request("push", "x", []byte(`[{"ref":"x"}]`), secret), http.StatusBadRequest},
+		"body is null":    {request("push", "x", []byte(`null`), secret), http.StatusBadRequest},
+		"tampered after sig": {func() source.Request {
+			r := request("push", "x", push, secret)
+			r.Body = append([]byte(" "), push...)
+			return r
+		}(), http.StatusUnauthorized},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
