@@ -106,3 +106,12 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+func mustParse(t testing.TB, y string) *config.Sensor {
+	t.Helper()
+	s, err := config.ParseSensor("sensor.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
