@@ -47,7 +47,11 @@ func (d PushData) Body() (string, error) {
 		}
 		return s, nil
 	}
-	return string(b), nil
+	var c bytes.Buffer
+	if err := json.Compact(&c, b); err != nil {
+		return "", fmt.Errorf("decoding messageBody of %s: %w", d.MessageID, err)
+	}
+	return c.String(), nil
 }
 
 // DecodePush decodes a trigger payload: a JSON array of PushEvents, or a
