@@ -34,7 +34,7 @@ func TestPushDecodesEveryBodyForm(t *testing.T) {
 		want []string
 	}{
 		"batch of string, base64 and object bodies": {"push-batch.json", []string{"e-1", "e-2", "e-3"}},
-		"single event":                              {"push-single.json", []string{"e-1"}},
+		"single event": {"push-single.json", []string{"e-1"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
