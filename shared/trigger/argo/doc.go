@@ -1,0 +1,27 @@
+// Package argo carries out the triggers a sensor fires (sensor.Firing) directly through the
+// Kubernetes API of the workflow cluster, with client-go and the argo-workflows/v3 types: no
+// argo CLI process per trigger.
+//
+// argoWorkflow operations have the effect the argo CLI's command has on the Workflow object
+// (argo-workflows v3.7 workflow/util and server/workflow): submit creates the Workflow with the
+// honoured args applied (--name, --generate-name, --entrypoint, --serviceaccount, -p, -l,
+// --priority, --scheduled-time); submit-from builds the Workflow `argo submit --from` builds from
+// a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow; resubmit creates the copy
+// FormulateResubmitWorkflow makes; retry rewrites a Failed/Error Workflow as
+// FormulateRetryWorkflow does and deletes the pods of the nodes it removes; resume, suspend,
+// terminate and stop change spec.suspend, suspend nodes and spec.shutdown as the CLI does.
+// k8s triggers create, update, patch (merge, json, strategic, apply) or delete any resource
+// through the dynamic client, with Argo Events' liveObject.
+//
+// Where fc-eventing differs from Argo Events and the argo CLI, on purpose:
+//   - A create that finds the object already there (AlreadyExists) succeeds and reports the
+//     existing object: with names derived from the event ids, a redelivered event does not make
+//     a second Workflow. submit-from and resubmit, which argo names with generateName, are named
+//     generateName + a hash of sensor, trigger, target and event ids for the same reason.
+//   - retryStrategy retries transient failures only (timeouts, 429, 5xx, conflicts, broken
+//     connections), never Forbidden, Invalid or NotFound.
+//   - A url source's certificate is always verified; sources are cached and fetched again only
+//     when changed (see SourceConfig). git and s3 sources are refused; oss is added.
+//   - patchStrategy json takes its RFC 6902 operations from the object's "patch" key.
+//   - resubmit --memoized is refused.
+package argo
