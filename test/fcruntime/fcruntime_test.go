@@ -114,6 +114,9 @@ func TestInvokeAnswers(t *testing.T) {
 	if p.Polling <= 0 || p.ColdStart < p.Polling || f.ColdStart() != p.ColdStart {
 		t.Errorf("polling after %v, cold start %v", p.Polling, p.ColdStart)
 	}
+	if p.PeakRSS < 1<<20 || p.PeakRSS > 64<<20 {
+		t.Errorf("peak RSS of hello-world = %d bytes", p.PeakRSS)
+	}
 
 	resp, err := f.Do(context.Background(), fcruntime.Request{Payload: []byte(`{"name":"again"}`), RetryCount: 2})
 	if err != nil {
@@ -246,6 +249,9 @@ func TestKillMidInvocation(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 
+	if rss := f.Process().PeakRSS; rss < 1<<20 {
+		t.Errorf("peak RSS of the killed process = %d bytes", rss)
+	}
 	if err := f.Restart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -360,6 +366,27 @@ func TestBuildIsCached(t *testing.T) {
 	}
 	if _, err := fcruntime.Build(context.Background(), "./no/such/function"); err == nil {
 		t.Error("building a missing package succeeded")
+	}
+}
+
+func TestMeasureColdStarts(t *testing.T) {
+	t.Parallel()
+	samples, err := fcruntime.MeasureColdStarts(context.Background(), fcruntime.Options{Binary: hello(t)}, []byte(`{"name":"x"}`), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(samples) != 3 {
+		t.Fatalf("%d samples", len(samples))
+	}
+	for _, s := range samples {
+		if s <= 0 || s > 10*time.Second {
+			t.Errorf("cold start %v", s)
+		}
+	}
+	_, err = fcruntime.MeasureColdStarts(context.Background(), fcruntime.Options{Binary: hello(t)}, []byte(`{"fail":"x"}`), 1)
+	var fe *fcruntime.FunctionError
+	if !errors.As(err, &fe) {
+		t.Errorf("measuring with a failing invocation: %v", err)
 	}
 }
 

@@ -99,6 +99,9 @@ type Process struct {
 	// ColdStart is from start to the first answered handler invocation (the
 	// initializer, when there is one, included); 0 until then.
 	ColdStart time.Duration
+	// PeakRSS is the process's peak resident memory in bytes (VmHWM while
+	// it runs, the kernel's maxrss once it has exited); 0 if unknown.
+	PeakRSS int64
 	// Exited is closed when the process has exited.
 	Exited <-chan struct{}
 }
@@ -545,4 +548,28 @@ func (f *Function) environ(api string, gen int) []string {
 		)
 	}
 	return append(env, o.Env...)
+}
+
+// MeasureColdStarts starts the function n times, one process at a time,
+// invokes each fresh process once with payload and returns each cold start
+// (process start to that answer). The processes are closed in between so
+// they do not compete for the CPU.
+func MeasureColdStarts(ctx context.Context, opts Options, payload []byte, n int) ([]time.Duration, error) {
+	samples := make([]time.Duration, 0, n)
+	for range n {
+		f, err := Start(ctx, opts)
+		if err != nil {
+			return samples, err
+		}
+		_, err = f.Invoke(ctx, payload)
+		cold := f.ColdStart()
+		if cerr := f.Close(ctx); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			return samples, fmt.Errorf("measuring cold start of %s: %w", f.opts.Name, err)
+		}
+		samples = append(samples, cold)
+	}
+	return samples, nil
 }

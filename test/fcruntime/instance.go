@@ -9,9 +9,13 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -48,6 +52,7 @@ type instance struct {
 	answered time.Time
 	dead     bool
 	exitErr  error
+	maxRSS   int64
 }
 
 type flight struct {
@@ -115,8 +120,13 @@ func (inst *instance) wait() {
 		}
 		cause = fmt.Errorf("%w (%v); output: %s", ErrExited, waitErr, inst.out.tail())
 	}
+	var maxRSS int64
+	if ru, ok := inst.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		maxRSS = int64(ru.Maxrss) << 10 // KiB on Linux
+	}
 	inst.mu.Lock()
 	inst.dead = true
+	inst.maxRSS = maxRSS
 	inst.exitErr = fmt.Errorf("process %d (generation %d): %w", inst.cmd.Process.Pid, inst.gen, cause)
 	flights := inst.inflight
 	inst.inflight = map[string]*flight{}
@@ -166,7 +176,30 @@ func (inst *instance) describe() Process {
 	if !inst.answered.IsZero() {
 		p.ColdStart = inst.answered.Sub(inst.started)
 	}
+	if inst.dead {
+		p.PeakRSS = inst.maxRSS
+	} else {
+		p.PeakRSS = peakRSS(p.PID)
+	}
 	return p
+}
+
+// peakRSS reads VmHWM, the peak resident set, of a running process.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // runHook runs a lifecycle hook on this process and waits for its answer.
