@@ -266,7 +266,12 @@ func (b *Bus) popLocked(now time.Time) (*entry, time.Duration) {
 	var soonest time.Time
 	for i, e := range b.ready {
 		if !e.notBefore.After(now) {
-			b.ready = append(b.ready[:i], b.ready[i+1:]...)
+			if i == 0 {
+				b.ready[0] = nil
+				b.ready = b.ready[1:]
+			} else {
+				b.ready = append(b.ready[:i], b.ready[i+1:]...)
+			}
 			return e, 0
 		}
 		if soonest.IsZero() || e.notBefore.Before(soonest) {

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
+	"github.com/fc-eventing/fc-eventing/shared/bus/ossref"
 	"github.com/fc-eventing/fc-eventing/shared/event"
 )
 
@@ -55,6 +56,9 @@ type Config struct {
 	Concurrency int
 	// MemoryStorage keeps the streams in memory instead of files.
 	MemoryStorage bool
+	// Blobs stores events larger than the server's max_payload and
+	// resolves references; without it such events are refused.
+	Blobs ossref.Blobs
 
 	// unlimited marks the dead-letter bus: it never dead-letters.
 	unlimited bool
@@ -198,6 +202,16 @@ func (b *Bus) publish(ctx context.Context, subject string, e event.Event, hdr na
 	if err != nil {
 		return fmt.Errorf("encoding event %s: %w", e.ID, err)
 	}
+	// Leave room for headers within the server's payload limit.
+	if limit := b.nc.MaxPayload() - 4096; limit > 0 && int64(len(data)) > limit && b.cfg.Blobs != nil {
+		ref, err := ossref.Offload(ctx, b.cfg.Blobs, e, data)
+		if err != nil {
+			return err
+		}
+		if data, err = json.Marshal(ref); err != nil {
+			return fmt.Errorf("encoding reference to event %s: %w", e.ID, err)
+		}
+	}
 	msg := &nats.Msg{Subject: subject, Data: data, Header: hdr}
 	if msg.Header == nil {
 		msg.Header = nats.Header{}
@@ -306,7 +320,12 @@ func (b *Bus) handle(ctx context.Context, h bus.Handler, msg jetstream.Msg) {
 				done <- fmt.Errorf("handler panicked: %v", r)
 			}
 		}()
-		done <- h(ctx, bus.Message{Event: e, Delivery: delivery})
+		full, err := ossref.Resolve(ctx, b.cfg.Blobs, e)
+		if err != nil {
+			done <- err
+			return
+		}
+		done <- h(ctx, bus.Message{Event: full, Delivery: delivery})
 	}()
 	tick := time.NewTicker(b.cfg.AckWait / 3)
 	defer tick.Stop()

@@ -2,8 +2,10 @@ package nats_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/fc-eventing/fc-eventing/shared/bus/bustest"
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
 	fcnats "github.com/fc-eventing/fc-eventing/shared/bus/nats"
+	"github.com/fc-eventing/fc-eventing/shared/bus/ossref"
+	ossserver "github.com/fc-eventing/fc-eventing/test/ossserver/server"
 )
 
 var (
@@ -145,4 +149,50 @@ func BenchmarkBus(b *testing.B) {
 	b.Run("nats", func(b *testing.B) {
 		bustest.Bench(b, func(b *testing.B) bustest.Harness { return harness(b) })
 	})
+}
+
+// TestOverMaxPayloadByReference sends an event larger than the server's
+// max_payload through OSS.
+func TestOverMaxPayloadByReference(t *testing.T) {
+	oss, err := ossserver.Start(ossserver.New(ossserver.Config{AccessKeyID: "id", AccessKeySecret: "secret", Buckets: []string{"large"}}), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oss.Close()
+	store, err := ossref.New(ossref.Config{Endpoint: oss.Endpoint, Bucket: "large", AccessKeyID: "id", AccessKeySecret: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := bustest.NewEvent("huge")
+	e.Data = json.RawMessage(`{"blob":"` + strings.Repeat("h", 2<<20) + `"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	plain := newBus(t, 3)
+	if err := plain.Publish(ctx, e); err == nil {
+		t.Fatal("publishing over max_payload without a store succeeded")
+	}
+
+	n := seq.Add(1)
+	b, err := fcnats.New(ctx, fcnats.Config{URL: server.URL(), Stream: fmt.Sprintf("T%d", n),
+		Subject: fmt.Sprintf("t%d.events", n), DeadLetterSubject: fmt.Sprintf("t%d.deadletter", n), Blobs: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Publish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	cctx, stop := context.WithCancel(ctx)
+	var got int
+	if err := b.Consume(cctx, func(_ context.Context, m bus.Message) error {
+		got = len(m.Event.Data)
+		stop()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got != len(e.Data) {
+		t.Errorf("consumed %d bytes of data, want %d", got, len(e.Data))
+	}
 }
