@@ -82,6 +82,8 @@ type envRow struct {
 	// SetByFC marks variables Function Compute sets itself (the role's
 	// credentials): they must not appear in s.yaml, which would override them.
 	SetByFC bool
+	// Var is the s.yaml var that sets the variable, when the table names one.
+	Var string
 }
 
 var (
@@ -89,6 +91,7 @@ var (
 	varsRef  = regexp.MustCompile(`\$\{vars\.([A-Za-z0-9_]+)\}`)
 	magicRef = regexp.MustCompile(`\$\{([a-z]+)\(`)
 	envRef   = regexp.MustCompile(`^\$\{env\('([A-Z][A-Z0-9_]*)'(, '[^']*')?\)\}$`)
+	tableVar = regexp.MustCompile("^`([a-z][A-Za-z0-9]*)`")
 )
 
 // parseEnvTable reads the one table of the "## Environment variables"
@@ -122,6 +125,9 @@ func parseEnvTable(doc string) ([]envRow, error) {
 		}
 		seen[name] = true
 		row := envRow{Name: name, SetByFC: strings.Contains(strings.ToLower(cells[2]), "set by function compute")}
+		if m := tableVar.FindStringSubmatch(strings.TrimSpace(cells[2])); m != nil {
+			row.Var = m[1]
+		}
 		readBy := strings.TrimSpace(cells[1])
 		if readBy == "all" {
 			row.ReadBy = Functions
@@ -272,8 +278,13 @@ func checkSYAML(data []byte, env []envRow) []string {
 			if row.SetByFC || !contains(row.ReadBy, fn) {
 				continue
 			}
-			if _, ok := vals[row.Name]; !ok {
+			v, ok := vals[row.Name]
+			if !ok {
 				bad("function %s: environment variable %s is missing", fn, row.Name)
+				continue
+			}
+			if row.Var != "" && v != "${vars."+row.Var+"}" {
+				bad("function %s: %s is %v, the deploy guide says ${vars.%s}", fn, row.Name, v, row.Var)
 			}
 		}
 		checkTriggers(fn, props["triggers"], bad)
@@ -508,6 +519,7 @@ func TestSYAMLCheckCatches(t *testing.T) {
 		"role credentials set":   {"FCE_STATE: ${vars.state}\n", "FCE_STATE: ${vars.state}\n        ALIBABA_CLOUD_ACCESS_KEY_ID: x\n", "set by Function Compute"},
 		"hard-coded secret":      {"GITHUB_ACCESS_SECRET: ${env('GITHUB_ACCESS_SECRET', '')}", "GITHUB_ACCESS_SECRET: hunter2", "neither documented nor a secret"},
 		"numeric env value":      {"maxDeliveries: '5'", "maxDeliveries: 5", "FC takes only string values"},
+		"env from another var":   {"FCE_SMQ_DLQ: ${vars.busDLQ}", "FCE_SMQ_DLQ: ${vars.busQueue}", "the deploy guide says ${vars.busDLQ}"},
 		"odd memory size":        {"sensorMemory: 256", "sensorMemory: 200", "memorySize 200"},
 		"unknown region":         {"region: cn-hangzhou", "region: cn-hangzou", "region cn-hangzou"},
 		"no run options":         {"            runOptions:\n              mode: event-driven\n", "", "no runOptions"},
