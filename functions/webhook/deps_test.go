@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sourceFunctions are the functions that must stay free of Kubernetes
+// client code: they start cold on every webhook and notification.
+var sourceFunctions = []string{"webhook", "oss-source", "mns-source", "eventbridge-source"}
+
+// maxBinary is the largest stripped source function binary accepted.
+const maxBinary = 15 << 20
+
+func TestSourceFunctionsDoNotLinkClientGo(t *testing.T) {
+	t.Parallel()
+	for _, f := range sourceFunctions {
+		t.Run(f, func(t *testing.T) {
+			t.Parallel()
+			out, err := exec.Command("go", "list", "-deps", "github.com/fc-eventing/fc-eventing/functions/"+f).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list -deps: %v\n%s", err, out)
+			}
+			for _, dep := range strings.Fields(string(out)) {
+				if dep == "k8s.io/client-go" || strings.HasPrefix(dep, "k8s.io/client-go/") {
+					t.Fatalf("%s links %s", f, dep)
+				}
+			}
+		})
+	}
+}
+
+func TestSourceFunctionBinarySize(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range sourceFunctions {
+		t.Run(f, func(t *testing.T) {
+			bin := filepath.Join(dir, f)
+			cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin,
+				"github.com/fc-eventing/fc-eventing/functions/"+f)
+			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			st, err := os.Stat(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %.1f MiB stripped", f, float64(st.Size())/(1<<20))
+			if st.Size() > maxBinary {
+				t.Errorf("%s is %d bytes stripped, over %d", f, st.Size(), maxBinary)
+			}
+		})
+	}
+}
