@@ -78,51 +78,23 @@ func isIndex(k string) bool {
 	return true
 }
 
-// setPath returns root with value set at p, as sjson would set it in the
-// JSON encoding of root. Containers along the path are copied; everything
-// else is shared with root, which is not modified.
-func setPath(root map[string]any, p destPath, value any) (map[string]any, error) {
-	v, err := setIn(root, p.keys, value, p.raw)
-	if err != nil {
-		return nil, err
-	}
-	return v.(map[string]any), nil
-}
-
-func setIn(cur any, keys []string, value any, raw string) (any, error) {
+// setIn builds the value that replaces cur (a null, a scalar, or nothing
+// when present is false) when value is set at keys below it. sjson makes
+// an array when the key is an index, except that -1 below a value that is
+// present (null or a scalar) makes an object with the key "-1".
+func setIn(cur any, present bool, keys []string, value any, raw string) (any, error) {
 	if len(keys) == 0 {
 		return value, nil
 	}
 	k := keys[0]
-	switch c := cur.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(c)+1)
-		for kk, vv := range c {
-			m[kk] = vv
-		}
-		child, err := setIn(c[k], keys[1:], value, raw)
-		if err != nil {
-			return nil, err
-		}
-		m[k] = child
-		return m, nil
-	case []any:
-		if !isIndex(k) {
-			return nil, fmt.Errorf("setting %q: cannot set array element for non-numeric key %q", raw, k)
-		}
-		return setIndex(c, k, keys, value, raw)
-	default:
-		// Missing, null or a scalar: sjson makes an array when the key is
-		// an index and an object otherwise.
-		if isIndex(k) {
-			return setIndex(nil, k, keys, value, raw)
-		}
-		child, err := setIn(nil, keys[1:], value, raw)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{k: child}, nil
+	if isIndex(k) && (k != "-1" || !present) {
+		return setIndex(nil, k, keys, value, raw)
 	}
+	child, err := setIn(nil, false, keys[1:], value, raw)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{k: child}, nil
 }
 
 func setIndex(arr []any, k string, keys []string, value any, raw string) (any, error) {
@@ -141,10 +113,11 @@ func setIndex(arr []any, k string, keys []string, value any, raw string) (any, e
 	out := make([]any, size)
 	copy(out, arr)
 	var cur any
-	if idx < len(arr) {
+	present := idx < len(arr)
+	if present {
 		cur = arr[idx]
 	}
-	child, err := setIn(cur, keys[1:], value, raw)
+	child, err := setInPlace(cur, present, keys[1:], value, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -156,14 +129,15 @@ func setIndex(arr []any, k string, keys []string, value any, raw string) (any, e
 // way in place; they must belong to the caller (see pathTrie). It returns
 // the container to store in cur's place (cur itself, or a new one when cur
 // was missing, a scalar or an array too short).
-func setInPlace(cur any, keys []string, value any, raw string) (any, error) {
+func setInPlace(cur any, present bool, keys []string, value any, raw string) (any, error) {
 	if len(keys) == 0 {
 		return value, nil
 	}
 	k := keys[0]
 	switch c := cur.(type) {
 	case map[string]any:
-		child, err := setInPlace(c[k], keys[1:], value, raw)
+		child, ok := c[k]
+		child, err := setInPlace(child, ok, keys[1:], value, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +156,7 @@ func setInPlace(cur any, keys []string, value any, raw string) (any, error) {
 			idx = n
 		}
 		if idx < len(c) {
-			child, err := setInPlace(c[idx], keys[1:], value, raw)
+			child, err := setInPlace(c[idx], true, keys[1:], value, raw)
 			if err != nil {
 				return nil, err
 			}
@@ -191,7 +165,7 @@ func setInPlace(cur any, keys []string, value any, raw string) (any, error) {
 		}
 		return setIndex(c, k, keys, value, raw)
 	default:
-		return setIn(nil, keys, value, raw)
+		return setIn(cur, present, keys, value, raw)
 	}
 }
 

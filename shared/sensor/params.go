@@ -182,7 +182,7 @@ func applyInPlace(obj map[string]any, params []param, events map[string]event.Ev
 				return fmt.Errorf("parameter %s: decoding raw value: %w", c.dest.raw, err)
 			}
 		}
-		if _, err := setInPlace(obj, c.dest.keys, v, c.dest.raw); err != nil {
+		if _, err := setInPlace(obj, true, c.dest.keys, v, c.dest.raw); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,182 @@
+package sensor
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tidwall/sjson"
+)
+
+// TestSetPathMatchesSjson checks the in-memory parameter destination
+// against sjson on the JSON text, which is what Argo Events uses, over
+// random documents and paths.
+func TestSetPathMatchesSjson(t *testing.T) {
+	t.Parallel()
+	docs := []string{
+		`{}`,
+		`{"a":1}`,
+		`{"a":{"b":[1,2,{"c":"d"}]},"e":null,"f":"s"}`,
+		`{"a":[],"b":{"0":"x"},"c":[[1],[2,3]]}`,
+		`{"metadata":{"name":"n","labels":{"x":"y"}},"spec":{"arguments":{"parameters":[{"name":"p","value":""}]}}}`,
+	}
+	keys := []string{"a", "b", "c", "d", "e", "f", "0", "1", "2", "3", "-1", "01", "x.y", "metadata", "spec", "name"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 5000; i++ {
+		doc := docs[rng.IntN(len(docs))]
+		n := 1 + rng.IntN(4)
+		parts := make([]string, n)
+		for j := range parts {
+			parts[j] = strings.ReplaceAll(keys[rng.IntN(len(keys))], ".", `\.`)
+		}
+		path := strings.Join(parts, ".")
+		d, err := parseDest(path)
+		if err != nil {
+			t.Fatalf("parseDest(%q): %v", path, err)
+		}
+		want, wantErr := sjson.Set(doc, path, "V")
+		v, err := decodeJSON([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := fmt.Sprint(v)
+		trie := &pathTrie{}
+		trie.add(d.keys...)
+		root := trie.cloneAlong(v).(map[string]any)
+		_, gotErr := setInPlace(root, true, d.keys, "V", path)
+		if fmt.Sprint(v) != orig {
+			t.Fatalf("%s on %s changed the original", path, doc)
+		}
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("%s on %s: error %v, sjson error %v", path, doc, gotErr, wantErr)
+		}
+		if gotErr != nil {
+			continue
+		}
+		got, _ := json.Marshal(root)
+		var wv, gv any
+		_ = json.Unmarshal([]byte(want), &wv)
+		_ = json.Unmarshal(got, &gv)
+		if diff := cmp.Diff(wv, gv); diff != "" {
+			t.Fatalf("%s on %s (-sjson +ours):\n%s", path, doc, diff)
+		}
+		// getPath finds what was set, as gjson would (-1 names no element).
+		if strings.Contains("."+path+".", ".-1.") {
+			continue
+		}
+		if got, ok := getPath(root, d); !ok || got != "V" {
+			t.Fatalf("getPath(%s) after set = %v, %v", path, got, ok)
+		}
+	}
+}
+
+func TestParseDest(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{in: "a.b.0", want: []string{"a", "b", "0"}},
+		{in: `metadata.labels.app\.io/name`, want: []string{"metadata", "labels", "app.io/name"}},
+		{in: "a.-1", want: []string{"a", "-1"}},
+		{in: `a\\b`, want: []string{`a\b`}},
+		{in: "", err: true}, {in: "a.", err: true}, {in: ".a", err: true}, {in: "a.*", err: true},
+		{in: "a.b?", err: true}, {in: "#", err: true}, {in: "a.@this", err: true}, {in: `a\`, err: true},
+	} {
+		d, err := parseDest(tt.in)
+		if (err != nil) != tt.err {
+			t.Errorf("parseDest(%q) error = %v", tt.in, err)
+			continue
+		}
+		if !tt.err && !cmp.Equal(d.keys, tt.want) {
+			t.Errorf("parseDest(%q) = %q, want %q", tt.in, d.keys, tt.want)
+		}
+	}
+}
+
+func TestSetIndexBound(t *testing.T) {
+	t.Parallel()
+	d, _ := parseDest("a.999999999")
+	if _, err := setInPlace(map[string]any{"a": []any{}}, true, d.keys, "v", d.raw); err == nil {
+		t.Error("huge index accepted")
+	}
+}
+
+// TestFastTemplateMatchesTextTemplate runs templates through the native
+// path and text/template and compares, for inputs that take the fast path.
+func TestFastTemplateMatchesTextTemplate(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`{"body":{"ref":"refs/heads/Main","title":"  Fix: Retry Uploads  ","n":3,"repo":{"name":"Payments"},"a.b":"dot"}}`)
+	for _, src := range []string{
+		`{{ .Input.body.ref }}`,
+		`{{ .Input.body.ref | lower }}`,
+		`{{ .Input.body.ref | trimPrefix "refs/heads/" | upper }}`,
+		`{{ .Input.body.title | trim | trunc 5 }}`,
+		`{{ .Input.body.title | replace " " "_" }}`,
+		`{{ .Input.body.title | substr 2 6 }}`,
+		`{{ .Input.body.title | trimSuffix "  " | repeat 2 }}`,
+		`ref={{ .Input.body.ref | base }}, repo={{ .Input.body.repo.name | lower }}{{/* c */}}`,
+		`{{- .Input.body.repo.name -}} !`,
+		`{{ .Input.body.ref | sha256sum }}`,
+		`{{ .Input.body.ref | b64enc }}`,
+	} {
+		jt, err := compileJSONTemplate("t", src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if jt.fast == nil {
+			t.Errorf("%s: no fast path", src)
+			continue
+		}
+		fast, err := jt.exec(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		slow, err := execTemplate(jt.t, jt.input(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		full, err := execTemplate(jt.t, fullInput(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if fast != slow || slow != full {
+			t.Errorf("%s: fast %q, sparse %q, full %q", src, fast, slow, full)
+		}
+	}
+	// Values that are not strings, and missing values, take text/template.
+	for src, want := range map[string]string{
+		`{{ .Input.body.n }}`:            "3",
+		`{{ .Input.body.repo }}`:         "map[name:Payments]",
+		`{{ .Input.body.missing }}x`:     "<no value>x",
+		`{{ .Input.body.n | toString }}`: "3",
+	} {
+		jt, err := compileJSONTemplate("t", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := jt.exec(doc)
+		if err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", src, got, err, want)
+		}
+	}
+	for _, src := range []string{`{{ .Input }}`, `{{ range .Input.body }}{{ . }}{{ end }}`, `{{ $x := .Input.body.ref }}{{ $x }}`, `{{ printf "%s" .Input.body.ref }}`} {
+		jt, err := compileJSONTemplate("t", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if jt.fast != nil {
+			t.Errorf("%s took the fast path", src)
+		}
+	}
+}
+
+func fullInput(doc []byte) any {
+	var v any
+	_ = json.Unmarshal(doc, &v)
+	return v
+}
