@@ -14,7 +14,7 @@
 // should even that delivery be lost, the server's MAX_DELIVERIES advisory
 // makes the consumer fetch the message by sequence and dead-letter it.
 //
-// Embedded starts a nats-server with JetStream on file storage in a data
-// directory: the default of `fceventing serve`. An external server is used
-// the same way through Config.URL.
+// Package nats/embedded starts a nats-server with JetStream on file storage
+// in a data directory: the default of `fceventing serve`. An external server
+// is used the same way through Config.URL.
 package nats

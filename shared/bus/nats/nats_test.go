@@ -14,12 +14,13 @@ import (
 	"github.com/fc-eventing/fc-eventing/shared/bus/bustest"
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
 	fcnats "github.com/fc-eventing/fc-eventing/shared/bus/nats"
+	"github.com/fc-eventing/fc-eventing/shared/bus/nats/embedded"
 	"github.com/fc-eventing/fc-eventing/shared/bus/ossref"
 	ossserver "github.com/fc-eventing/fc-eventing/test/ossserver/server"
 )
 
 var (
-	server *fcnats.Embedded
+	server *embedded.Server
 	seq    atomic.Int64
 )
 
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	server, err = fcnats.StartEmbedded(fcnats.EmbeddedConfig{Dir: dir})
+	server, err = embedded.Start(embedded.Config{Dir: dir})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -87,7 +88,7 @@ func TestConformance(t *testing.T) {
 // same data directory, and consumes.
 func TestEventsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	srv, err := fcnats.StartEmbedded(fcnats.EmbeddedConfig{Dir: dir})
+	srv, err := embedded.Start(embedded.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestEventsSurviveRestart(t *testing.T) {
 	b.Close()
 	srv.Close()
 
-	srv, err = fcnats.StartEmbedded(fcnats.EmbeddedConfig{Dir: dir})
+	srv, err = embedded.Start(embedded.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,8 @@
-package nats
+// Package embedded runs a nats-server with JetStream inside the process, its
+// store in a data directory: the bus of `fceventing serve` unless an
+// external NATS URL is given. It is a package of its own so that functions,
+// which only connect to a server, do not link the server.
+package embedded
 
 import (
 	"fmt"
@@ -7,8 +11,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// EmbeddedConfig says where an embedded server keeps its data and listens.
-type EmbeddedConfig struct {
+// Config says where an embedded server keeps its data and listens.
+type Config struct {
 	// Dir is the JetStream store directory (required).
 	Dir string
 	// Host defaults to 127.0.0.1; Port 0 picks a free port.
@@ -16,13 +20,13 @@ type EmbeddedConfig struct {
 	Port int
 }
 
-// Embedded is a nats-server with JetStream running inside this process.
-type Embedded struct {
+// Server is a nats-server with JetStream running inside this process.
+type Server struct {
 	srv *server.Server
 }
 
-// StartEmbedded starts a server and waits until it accepts connections.
-func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
+// Start starts a server and waits until it accepts connections.
+func Start(cfg Config) (*Server, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("starting embedded NATS: data directory is required")
 	}
@@ -50,14 +54,14 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("starting embedded NATS in %s: not ready after 10s", cfg.Dir)
 	}
-	return &Embedded{srv: srv}, nil
+	return &Server{srv: srv}, nil
 }
 
 // URL is the client URL of the server.
-func (e *Embedded) URL() string { return e.srv.ClientURL() }
+func (e *Server) URL() string { return e.srv.ClientURL() }
 
 // Close shuts the server down and waits for it to stop.
-func (e *Embedded) Close() {
+func (e *Server) Close() {
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
 }
