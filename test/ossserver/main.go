@@ -5,8 +5,10 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,14 +18,26 @@ import (
 )
 
 func main() {
-	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
-	id := flag.String("access-key-id", "", "the access key id requests must be signed with")
-	secret := flag.String("access-key-secret", "", "the access key secret requests must be signed with")
-	buckets := flag.String("bucket", "", "comma-separated buckets to create at start")
-	flag.Parse()
-	if *id == "" || *secret == "" {
-		fmt.Fprintln(os.Stderr, "ossserver: --access-key-id and --access-key-secret are required")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "ossserver:", err)
 		os.Exit(2)
+	}
+}
+
+// run serves until ctx ends, after printing the endpoint to out.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("ossserver", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	id := fs.String("access-key-id", "", "the access key id requests must be signed with")
+	secret := fs.String("access-key-secret", "", "the access key secret requests must be signed with")
+	buckets := fs.String("bucket", "", "comma-separated buckets to create at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *id == "" || *secret == "" {
+		return fmt.Errorf("--access-key-id and --access-key-secret are required")
 	}
 	var names []string
 	for _, b := range strings.Split(*buckets, ",") {
@@ -33,12 +47,10 @@ func main() {
 	}
 	r, err := server.Start(server.New(server.Config{AccessKeyID: *id, AccessKeySecret: *secret, Buckets: names}), *listen)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ossserver:", err)
-		os.Exit(1)
+		return err
 	}
-	fmt.Println(r.Endpoint)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
-	_ = r.Close()
+	defer r.Close()
+	fmt.Fprintln(out, r.Endpoint)
+	<-ctx.Done()
+	return nil
 }

@@ -5,50 +5,59 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/fc-eventing/fc-eventing/test/smqserver/server"
 )
 
 func main() {
-	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
-	id := flag.String("access-key-id", "", "the access key id requests must be signed with")
-	secret := flag.String("access-key-secret", "", "the access key secret requests must be signed with")
-	account := flag.String("account-id", "123", "account id in endpoints")
-	region := flag.String("region", "cn-hangzhou", "region in endpoints")
-	queues := flag.String("queues", "", "comma-separated queues to create at start")
-	failRate := flag.Float64("fail-rate", 0, "share of requests answered 500 before processing (0-1)")
-	delay := flag.Duration("delay", 0, "delay added to --delay-share of requests")
-	delayShare := flag.Float64("delay-share", 0, "share of requests delayed (0-1)")
-	flag.Parse()
-	if *id == "" || *secret == "" {
-		fmt.Fprintln(os.Stderr, "smqserver: --access-key-id and --access-key-secret are required")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "smqserver:", err)
 		os.Exit(2)
+	}
+}
+
+// run serves until ctx ends, after printing the SDK endpoint to out.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("smqserver", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	id := fs.String("access-key-id", "", "the access key id requests must be signed with")
+	secret := fs.String("access-key-secret", "", "the access key secret requests must be signed with")
+	account := fs.String("account-id", "123", "account id in endpoints")
+	region := fs.String("region", "cn-hangzhou", "region in endpoints")
+	queues := fs.String("queues", "", "comma-separated queues to create at start")
+	failRate := fs.Float64("fail-rate", 0, "share of requests answered 500 before processing (0-1)")
+	delay := fs.Duration("delay", 0, "delay added to --delay-share of requests")
+	delayShare := fs.Float64("delay-share", 0, "share of requests delayed (0-1)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *id == "" || *secret == "" {
+		return fmt.Errorf("--access-key-id and --access-key-secret are required")
 	}
 	s := server.New(server.Config{AccessKeyID: *id, AccessKeySecret: *secret, AccountID: *account, Region: *region})
 	s.SetFaults(server.Faults{FailBefore: *failRate, Delay: *delay, DelayShare: *delayShare})
 	for _, q := range splitComma(*queues) {
 		if err := s.CreateQueue(q, server.QueueOptions{}); err != nil {
-			fmt.Fprintln(os.Stderr, "smqserver:", err)
-			os.Exit(1)
+			return err
 		}
 	}
 	r, err := server.Start(s, *listen)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "smqserver:", err)
-		os.Exit(1)
+		return err
 	}
-	fmt.Println(r.Endpoint)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
-	_ = r.Close()
-	time.Sleep(10 * time.Millisecond)
+	defer r.Close()
+	fmt.Fprintln(out, r.Endpoint)
+	<-ctx.Done()
+	return nil
 }
 
 func splitComma(s string) []string {

@@ -244,3 +244,31 @@ func TestTopicToQueue(t *testing.T) {
 		t.Fatalf("XML subscriber got %q (%v)", got.Messages[0].MessageBody, err)
 	}
 }
+
+func TestFaultKnobs(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	c := client(r, secret)
+	q := mustCreate(t, c, "faults", 30)
+
+	r.SetFaults(server.Faults{FailAfter: 1})
+	if _, err := q.SendMessage(ali_mns.MessageSendRequest{MessageBody: "lost answer", Priority: 8}); !ali_mns.ERR_MNS_INTERNAL_ERROR.IsEqual(err) {
+		t.Errorf("FailAfter send = %v, want InternalError", err)
+	}
+	if r.QueueLen("faults") != 1 {
+		t.Errorf("FailAfter: queue holds %d messages, want the processed one", r.QueueLen("faults"))
+	}
+
+	r.SetFaults(server.Faults{Delay: 300 * time.Millisecond, DelayShare: 1})
+	start := time.Now()
+	if _, err := q.SendMessage(ali_mns.MessageSendRequest{MessageBody: "slow", Priority: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("delayed request took %s", d)
+	}
+	r.SetFaults(server.Faults{})
+	if st := r.Stats(); st.InjectedFails != 1 || st.Requests < 3 {
+		t.Errorf("stats = %+v", st)
+	}
+}
