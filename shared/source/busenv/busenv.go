@@ -1,8 +1,9 @@
 // Package busenv builds the bus.Publisher a source function publishes to,
-// chosen by FCE_BUS: "nats" (FCE_NATS_URL) or "smq" (the default in the
-// cloud). The memory bus lives inside one process and so serves only
-// `fceventing serve`, which builds it itself; asking a function for it is a
-// configuration error rather than a bus that silently drops events.
+// chosen by FCE_BUS: "smq" (the default: the cloud deployment) configured by
+// smq.ConfigFromEnv, or "nats" configured by nats.ConfigFromEnv. The memory
+// bus lives inside one process and so serves only `fceventing serve`, which
+// builds it itself; asking a function for it is a configuration error rather
+// than a bus that silently keeps events nobody consumes.
 package busenv
 
 import (
@@ -12,33 +13,43 @@ import (
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/nats"
+	"github.com/fc-eventing/fc-eventing/shared/bus/smq"
 )
 
-// Environment variables read here.
-const (
-	EnvBus     = "FCE_BUS"
-	EnvNATSURL = "FCE_NATS_URL"
-)
+// EnvBus names the variable that selects the bus.
+const EnvBus = "FCE_BUS"
 
 // Publisher connects to the bus FCE_BUS names.
 func Publisher(ctx context.Context) (bus.Publisher, error) {
-	return publisher(ctx, os.Getenv)
+	return FromEnv(ctx, os.Getenv)
 }
 
-func publisher(ctx context.Context, getenv func(string) string) (bus.Publisher, error) {
-	kind := getenv(EnvBus)
-	switch kind {
+// FromEnv is Publisher with the environment read through getenv.
+func FromEnv(ctx context.Context, getenv func(string) string) (bus.Publisher, error) {
+	switch kind := getenv(EnvBus); kind {
+	case "", "smq":
+		cfg, err := smq.ConfigFromEnv(getenv)
+		if err != nil {
+			return nil, fmt.Errorf("%s=smq: %w", EnvBus, err)
+		}
+		b, err := smq.New(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s=smq: %w", EnvBus, err)
+		}
+		return b, nil
 	case "nats":
-		b, err := nats.New(ctx, nats.Config{URL: getenv(EnvNATSURL)})
+		cfg, err := nats.ConfigFromEnv(getenv)
+		if err != nil {
+			return nil, fmt.Errorf("%s=nats: %w", EnvBus, err)
+		}
+		b, err := nats.New(ctx, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s=nats: %w", EnvBus, err)
 		}
 		return b, nil
-	case "", "smq":
-		return nil, fmt.Errorf("%s=smq: the SMQ bus (shared/bus/smq) is not part of this build yet; set %s=nats", EnvBus, EnvBus)
 	case "memory":
 		return nil, fmt.Errorf("%s=memory: the memory bus only exists inside `fceventing serve`; a function needs smq or nats", EnvBus)
 	default:
-		return nil, fmt.Errorf("%s=%q: unknown bus (want smq, nats or memory)", EnvBus, kind)
+		return nil, fmt.Errorf("%s=%q: unknown bus (want smq or nats)", EnvBus, kind)
 	}
 }
