@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	fcsdk "github.com/aliyun/fc-runtime-go-sdk/fc"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 	"github.com/google/go-cmp/cmp"
 	"github.com/sirupsen/logrus"
@@ -219,5 +220,26 @@ func TestHTTPResponseJSON(t *testing.T) {
 	want := `{"statusCode":401,"body":"bad signature","isBase64Encoded":false}`
 	if string(b) != want {
 		t.Errorf("got %s, want %s", b, want)
+	}
+}
+
+// TestSDKRoundTrip runs a handler through the SDK's own invocation code, as
+// Start does: the answer must reach FC as the handler's JSON, not re-encoded.
+func TestSDKRoundTrip(t *testing.T) {
+	t.Parallel()
+	h := Handler(func(_ context.Context, in HTTPRequest) (HTTPResponse, error) {
+		return HTTPResponse{StatusCode: 202, Body: in.Path()}, nil
+	})
+	out, err := fcsdk.NewHandler(sdkHandler(h)).Invoke(context.Background(), []byte(`{"rawPath":"/a","requestContext":{"http":{"path":"/a"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"statusCode":202,"body":"/a","isBase64Encoded":false}`; string(out) != want {
+		t.Errorf("SDK answer = %s, want %s", out, want)
+	}
+	raw := Handler(func(_ context.Context, in []byte) (json.RawMessage, error) { return json.RawMessage(`{"n":1}`), nil })
+	out, err = fcsdk.NewHandler(sdkHandler(raw)).Invoke(context.Background(), []byte("not json"))
+	if err != nil || string(out) != `{"n":1}` {
+		t.Errorf("SDK answer = %s, %v", out, err)
 	}
 }

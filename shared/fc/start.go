@@ -21,16 +21,26 @@ const DeadlineMargin = 500 * time.Millisecond
 // the FC runtime API is not configured (FC_RUNTIME_API unset) the SDK logs
 // the reason and exits the process.
 func Start[T, R any](h func(ctx context.Context, in T) (R, error)) {
-	fcsdk.StartHandler(Handler(h))
+	fcsdk.Start(sdkHandler(Handler(h)))
+}
+
+// sdkHandler is inv in the shape the SDK calls without re-encoding: it
+// hands a []byte argument over raw and JSON-encodes the result, which a
+// json.RawMessage survives unchanged.
+func sdkHandler(inv Invoker) func(ctx context.Context, payload []byte) (json.RawMessage, error) {
+	return func(ctx context.Context, payload []byte) (json.RawMessage, error) {
+		out, err := inv(ctx, payload)
+		if err != nil {
+			return nil, err
+		}
+		return json.RawMessage(out), nil
+	}
 }
 
 // Invoker is a handler in the shape the FC runtime speaks: a payload in, a
 // payload out. `fceventing serve` and tests call it directly with exactly the
 // bytes FC would hand the function.
 type Invoker func(ctx context.Context, payload []byte) ([]byte, error)
-
-// Invoke implements the SDK's Handler interface.
-func (f Invoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
 
 // Handler adapts a typed handler to an Invoker: it decodes the payload into
 // T (raw bytes for []byte and json.RawMessage, JSON otherwise), shortens the

@@ -167,7 +167,7 @@ func (rt *Router) Match(method, path string) (*Route, error) {
 
 // Reply is the outcome of one delivery: the status to answer and the body.
 type Reply struct {
-	Status int
+	Status int `json:"-"`
 	// Events are the ids of the published events.
 	Events []string `json:"events,omitempty"`
 	// Ignored says why (part of) the delivery produced no event.

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+
+	"github.com/fc-eventing/fc-eventing/shared/fc"
+	"github.com/fc-eventing/fc-eventing/shared/source/sourcetest"
+	"github.com/fc-eventing/fc-eventing/test/fcruntime"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := fcruntime.CleanupBuilds(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+const eventSource = `apiVersion: argoproj.io/v1alpha1
+kind: EventSource
+metadata:
+  name: github
+spec:
+  github:
+    push:
+      events: [push]
+      webhookSecret: {name: github-access, key: secret}
+`
+
+const secret = "deployed-secret"
+
+func trigger(t *testing.T, body, signature string) []byte {
+	t.Helper()
+	req := fc.HTTPRequest{
+		Version: "v1", RawPath: "/github/push", Body: body,
+		Headers: map[string]string{
+			"Content-Type": "application/json", "X-Github-Event": "push",
+			"X-Github-Delivery": "9c7a1e40-d7c1-11ee-8e4b-aa3b5f0c1d2e", "X-Hub-Signature-256": signature,
+		},
+		RequestContext: fc.HTTPRequestContext{RequestID: "1-66a0-1", HTTP: fc.HTTPInfo{Method: "POST", Path: "/github/push"}},
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func invoke(t *testing.T, d *sourcetest.Deployed, payload []byte) fc.HTTPResponse {
+	t.Helper()
+	out, err := d.Function.Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp fc.HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("answer %q: %v", out, err)
+	}
+	return resp
+}
+
+// TestDeployedWebhook runs the webhook binary as FC runs it, behind the HTTP
+// trigger, publishing to a real NATS JetStream server.
+func TestDeployedWebhook(t *testing.T) {
+	d := sourcetest.Deploy(t, "github.com/fc-eventing/fc-eventing/functions/webhook", eventSource,
+		"GITHUB_ACCESS_SECRET="+secret)
+	body := `{"ref":"refs/heads/main","repository":{"full_name":"o/r"}}`
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	sig := "sha256=" + hex.EncodeToString(m.Sum(nil))
+
+	if resp := invoke(t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed push: %d %s", resp.StatusCode, resp.Body)
+	}
+	got := d.Events(t, 1)[0]
+	if got.ID != "9c7a1e40-d7c1-11ee-8e4b-aa3b5f0c1d2e" || got.Source != "github" || got.Subject != "push" || got.Type != "github" {
+		t.Errorf("event on the bus = %+v", got)
+	}
+	var data struct {
+		Body map[string]any `json:"body"`
+	}
+	if err := json.Unmarshal(got.Data, &data); err != nil || data.Body["ref"] != "refs/heads/main" {
+		t.Errorf("event data = %s (%v)", got.Data, err)
+	}
+
+	if resp := invoke(t, d, trigger(t, body, "sha256=00")); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("bad signature: %d %s", resp.StatusCode, resp.Body)
+	}
+
+	// The bus goes away: the provider is told to retry.
+	d.NATS.Close()
+	if resp := invoke(t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("bus down: %d %s", resp.StatusCode, resp.Body)
+	}
+}
