@@ -22,6 +22,15 @@ type Publisher interface {
 	Publish(ctx context.Context, e event.Event) error
 }
 
+// BatchPublisher is a Publisher that can hand several events to the bus in
+// fewer round trips. PublishBatch returns nil only once the bus holds every
+// event; on error some may have been accepted, and publishing the batch
+// again is harmless.
+type BatchPublisher interface {
+	Publisher
+	PublishBatch(ctx context.Context, events []event.Event) error
+}
+
 // Message is one delivery of an event.
 type Message struct {
 	Event event.Event

@@ -55,6 +55,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		"concurrent nothing lost":  testConcurrentNothingLost,
 		"handler sees deliveries":  testDeliveryCount,
 		"publish honours deadline": testPublishCancelled,
+		"batch publish":            testBatchPublish,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -466,6 +467,34 @@ func testPublishCancelled(t *testing.T, h Harness) {
 	}
 	if err := h.Publisher.Publish(context.Background(), event.Event{ID: "x"}); err == nil {
 		t.Error("Publish of an invalid event returned nil")
+	}
+}
+
+func testBatchPublish(t *testing.T, h Harness) {
+	bp, ok := h.Publisher.(bus.BatchPublisher)
+	if !ok {
+		t.Logf("%T publishes one event at a time", h.Publisher)
+		return
+	}
+	var events []event.Event
+	for i := range 20 {
+		events = append(events, NewEvent(uniqueID(t, i)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := bp.PublishBatch(ctx, events); err != nil {
+		t.Fatalf("PublishBatch: %v", err)
+	}
+	rec := newRecorder()
+	startConsumer(t, h.NewConsumer(), func(_ context.Context, m bus.Message) error {
+		rec.add(m)
+		return nil
+	})
+	if !rec.waitFor(h.Patience, func() bool { return rec.distinct() == len(events) }) {
+		t.Fatalf("received %d of %d batch-published events", rec.distinct(), len(events))
+	}
+	for _, e := range events {
+		sameEvent(t, e, rec.get(e.ID)[0].Event)
 	}
 }
 

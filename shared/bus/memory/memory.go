@@ -79,8 +79,8 @@ type entry struct {
 }
 
 var (
-	_ bus.Publisher = (*Bus)(nil)
-	_ bus.Consumer  = (*Bus)(nil)
+	_ bus.BatchPublisher = (*Bus)(nil)
+	_ bus.Consumer       = (*Bus)(nil)
 )
 
 // ErrClosed is returned by a closed bus.
@@ -118,6 +118,16 @@ func (b *Bus) Publish(ctx context.Context, e event.Event) error {
 	b.seen[e.ID] = now
 	b.ready = append(b.ready, &entry{event: e})
 	b.signalLocked()
+	return nil
+}
+
+// PublishBatch publishes each event in order.
+func (b *Bus) PublishBatch(ctx context.Context, events []event.Event) error {
+	for _, e := range events {
+		if err := b.Publish(ctx, e); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -108,8 +108,8 @@ type Bus struct {
 }
 
 var (
-	_ bus.Publisher = (*Bus)(nil)
-	_ bus.Consumer  = (*Bus)(nil)
+	_ bus.BatchPublisher = (*Bus)(nil)
+	_ bus.Consumer       = (*Bus)(nil)
 )
 
 // New connects and makes sure the event and dead-letter streams exist.
@@ -189,6 +189,16 @@ func (b *Bus) Close() {
 // acknowledged as a duplicate and not stored again.
 func (b *Bus) Publish(ctx context.Context, e event.Event) error {
 	return b.publish(ctx, b.cfg.Subject, e, nil)
+}
+
+// PublishBatch publishes the events and waits for every acknowledgement.
+func (b *Bus) PublishBatch(ctx context.Context, events []event.Event) error {
+	for _, e := range events {
+		if err := b.Publish(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (b *Bus) publish(ctx context.Context, subject string, e event.Event, hdr nats.Header) error {

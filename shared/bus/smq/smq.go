@@ -99,8 +99,8 @@ func (b *Bus) dlq() ali_mns.AliMNSQueue   { return ali_mns.NewMNSQueue(b.cfg.Dea
 func (b *Bus) topic() ali_mns.AliMNSTopic { return ali_mns.NewMNSTopic(b.cfg.Topic, b.client) }
 
 var (
-	_ bus.Publisher = (*Bus)(nil)
-	_ bus.Consumer  = (*Bus)(nil)
+	_ bus.BatchPublisher = (*Bus)(nil)
+	_ bus.Consumer       = (*Bus)(nil)
 )
 
 // New returns a Bus; it does not contact SMQ.
@@ -240,6 +240,78 @@ func (b *Bus) Publish(ctx context.Context, e event.Event) error {
 		return fmt.Errorf("publishing event %s to queue %s: %w", e.ID, b.cfg.Queue, err)
 	}
 	return nil
+}
+
+// PublishBatch sends events to the queue with BatchSendMessage, 16 at a
+// time, retrying the entries SMQ refused for transient reasons. With a topic
+// configured the events are published one by one.
+func (b *Bus) PublishBatch(ctx context.Context, events []event.Event) error {
+	if b.cfg.Topic != "" {
+		for _, e := range events {
+			if err := b.Publish(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	bodies := make([]string, 0, len(events))
+	for _, e := range events {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("publishing event %s: %w", e.ID, err)
+		}
+		body, err := b.encode(ctx, e)
+		if err != nil {
+			return err
+		}
+		bodies = append(bodies, body)
+	}
+	for start := 0; start < len(bodies); start += 16 {
+		chunk := bodies[start:min(start+16, len(bodies))]
+		if err := b.sendBatch(ctx, chunk); err != nil {
+			return fmt.Errorf("publishing events %s..%s to queue %s: %w",
+				events[start].ID, events[start+len(chunk)-1].ID, b.cfg.Queue, err)
+		}
+	}
+	return nil
+}
+
+// sendBatch sends bodies until every one is stored; only the entries SMQ
+// did not store are sent again.
+func (b *Bus) sendBatch(ctx context.Context, bodies []string) error {
+	pending := bodies
+	return retry(ctx, b.cfg.PublishAttempts, func() error {
+		reqs := make([]ali_mns.MessageSendRequest, len(pending))
+		for i, body := range pending {
+			reqs[i] = ali_mns.MessageSendRequest{MessageBody: body, Priority: int64(b.cfg.Priority)}
+		}
+		resp, err := b.queue().BatchSendMessage(reqs...)
+		if err == nil {
+			pending = nil
+			return nil
+		}
+		if !ali_mns.ERR_MNS_BATCH_OP_FAIL.IsEqual(err) || len(resp.Messages) != len(pending) {
+			return err
+		}
+		var again []string
+		var failure string
+		permanent := false
+		for i, m := range resp.Messages {
+			if m.ErrorCode == "" {
+				continue
+			}
+			again = append(again, pending[i])
+			failure = m.ErrorCode + ": " + m.ErrorMessage
+			if m.ErrorCode != "InternalError" && m.ErrorCode != "QpsLimitExceeded" {
+				permanent = true
+			}
+		}
+		pending = again
+		if permanent {
+			return fmt.Errorf("%d of the batch refused: %s", len(again), failure)
+		}
+		// Report the batch failure as transient so that retry sends the rest.
+		return ali_mns.ERR_MNS_INTERNAL_ERROR.New(gerrors.Params{"resp": ali_mns.ErrorResponse{Code: "InternalError", Message: failure}, "resource": b.cfg.Queue})
+	})
 }
 
 func (b *Bus) send(ctx context.Context, q func() ali_mns.AliMNSQueue, body string) error {

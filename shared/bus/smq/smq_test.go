@@ -111,12 +111,20 @@ func TestFaultsLoseNothing(t *testing.T) {
 	const n = 60
 	ctx := context.Background()
 	want := map[string]bool{}
+	var batch []event.Event
 	for i := range n {
 		e := bustest.NewEvent(fmt.Sprintf("fault-%d", i))
 		want[e.ID] = true
+		if i%2 == 0 {
+			batch = append(batch, e)
+			continue
+		}
 		if err := b.Publish(ctx, e); err != nil {
 			t.Fatalf("Publish %s: %v", e.ID, err)
 		}
+	}
+	if err := b.PublishBatch(ctx, batch); err != nil {
+		t.Fatalf("PublishBatch: %v", err)
 	}
 	var mu sync.Mutex
 	got := map[string]int{}
