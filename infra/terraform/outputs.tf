@@ -68,6 +68,16 @@ output "mns_trigger_role_arn" {
   value       = alicloud_ram_role.mns_trigger.arn
 }
 
+output "log_project" {
+  description = "Log Service project of the functions' logs (s.yaml logConfig.project)."
+  value       = alicloud_log_project.functions.project_name
+}
+
+output "log_store" {
+  description = "Logstore of the functions' logs (s.yaml logConfig.logstore)."
+  value       = alicloud_log_store.functions.logstore_name
+}
+
 output "app_event_bus" {
   description = "Custom EventBridge bus for application events, if created."
   value       = one(alicloud_event_bridge_event_bus.apps[*].event_bus_name)
@@ -90,5 +100,7 @@ output "s_yaml_vars" {
     payloadPrefix  = var.payload_prefix
     sourceTopic    = one(alicloud_message_service_topic.source[*].topic_name)
     sourceQueue    = one(alicloud_message_service_queue.source[*].queue_name)
+    logProject     = alicloud_log_project.functions.project_name
+    logStore       = alicloud_log_store.functions.logstore_name
   }
 }

@@ -1,11 +1,19 @@
 # Least privilege: the source functions may only put events on the bus and
 # store large payloads; the sensor may only consume the bus, dead-letter to
-# the DLQ and read payloads; OSS and SMQ may only invoke the one function
-# their trigger targets. Kubernetes permissions of the sensor live in the
-# workflow cluster (infra/k8s), not in RAM.
+# the DLQ and read payloads; both may write their own logstore; OSS and SMQ
+# may only invoke the one function their trigger targets. Kubernetes
+# permissions of the sensor live in the workflow cluster (infra/k8s), not in
+# RAM.
 
 locals {
   payload_objects = "acs:oss:*:${local.account_id}:${local.payload_bucket}/${var.payload_prefix}*"
+  function_logs   = "acs:log:${var.region}:${local.account_id}:project/${alicloud_log_project.functions.project_name}/logstore/${alicloud_log_store.functions.logstore_name}"
+
+  write_logs = {
+    Effect   = "Allow"
+    Action   = ["log:PostLogStoreLogs"]
+    Resource = [local.function_logs]
+  }
 
   trust_fc = jsonencode({
     Version = "1"
@@ -46,6 +54,7 @@ resource "alicloud_ram_policy" "source" {
         Action   = ["oss:PutObject"]
         Resource = [local.payload_objects]
       },
+      local.write_logs,
     ]
   })
 }
@@ -91,6 +100,7 @@ resource "alicloud_ram_policy" "sensor" {
         Action   = ["oss:GetObject"]
         Resource = [local.payload_objects]
       },
+      local.write_logs,
     ]
   })
 }

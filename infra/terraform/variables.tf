@@ -58,6 +58,12 @@ variable "payload_expiration_days" {
   default     = 7
 }
 
+variable "log_retention_days" {
+  description = "Days the functions' log lines are kept in Log Service."
+  type        = number
+  default     = 30
+}
+
 variable "eventbridge_service_linked_roles" {
   description = "EventBridge service-linked roles to create; leave out any the account already has."
   type        = set(string)

@@ -246,6 +246,9 @@ func checkSYAML(data []byte, env []envRow) []string {
 		if tm, ok := resolve(vars, props["timeout"]).(float64); !ok || tm < 1 {
 			bad("function %s: timeout %v, want whole seconds", fn, props["timeout"])
 		}
+		if lc, _ := props["logConfig"].(map[string]any); lc["project"] != "${vars.logProject}" || lc["logstore"] != "${vars.logStore}" {
+			bad("function %s: logConfig %v, want project ${vars.logProject} and logstore ${vars.logStore}", fn, props["logConfig"])
+		}
 		if vpc, ok := props["vpcConfig"].(map[string]any); ok {
 			for _, k := range []string{"vpcId", "vSwitchIds", "securityGroupId"} {
 				if vpc[k] == nil {
@@ -525,6 +528,7 @@ func TestSYAMLCheckCatches(t *testing.T) {
 		"no run options":         {"            runOptions:\n              mode: event-driven\n", "", "no runOptions"},
 		"unknown delivery mode":  {"                mode: event-driven\n", "                mode: event-drivn\n", "delivery mode event-drivn"},
 		"no source parameters":   {"              eventSourceParameters: {}\n", "", "no eventSourceParameters"},
+		"no logs":                {"        logstore: ${vars.logStore}\n", "", "want project ${vars.logProject} and logstore"},
 		"unknown OSS event":      {"oss:ObjectRemoved:DeleteObject", "oss:ObjectDeleted", "oss:ObjectDeleted is not an OSS event"},
 	}
 	for name, tc := range tests {
