@@ -323,6 +323,9 @@ func (es *EventSource) validate(lookup func(string) (string, bool)) error {
 		if err := v.event(p, name); err != nil {
 			return err
 		}
+		if e.Queue != "" && e.Topic != "" {
+			return Fieldf(Path(p, "topic"), "an event takes messages of a queue or of a topic, not both (queue %q)", e.Queue)
+		}
 		if e.AccessKey != nil || e.SecretKey != nil || e.Endpoint != "" || e.WaitTimeSeconds != 0 {
 			v.warn(p, "accessKey/secretKey/endpoint/waitTimeSeconds configure Argo Events' polling pod; messages are pushed to mns-source")
 		}

@@ -170,6 +170,10 @@ func TestParseEventSourceErrors(t *testing.T) {
 			yaml: head + "spec:\n  gitee:\n    g: {tokenMode: plain, allowUnauthenticated: true}\n",
 			want: `f.yaml: spec.gitee.g.tokenMode: must be "signature" or "password", got "plain"`,
 		},
+		"mns queue and topic": {
+			yaml: head + "spec:\n  mns:\n    m: {queue: q, topic: t}\n",
+			want: `f.yaml: spec.mns.m.topic: an event takes messages of a queue or of a topic, not both (queue "q")`,
+		},
 		"empty oss pattern": {
 			yaml: head + "spec:\n  oss:\n    up: {events: ['']}\n",
 			want: "f.yaml: spec.oss.up.events[0]: is empty",
@@ -248,4 +252,27 @@ func TestLoadEventSources(t *testing.T) {
 	if _, err := LoadEventSources("testdata/eventsource-dir"); err == nil || !strings.Contains(err.Error(), "GITHUB_ACCESS_SECRET") {
 		t.Errorf("missing secret: error = %v", err)
 	}
+}
+
+func FuzzParseEventSource(f *testing.F) {
+	for _, p := range []string{"testdata/eventsource-all.yaml", "testdata/eventsource-dir/github.yaml", "testdata/eventsource-dir/nested/oss.json"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	lookup := lookupIn(testEnv)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		es, err := ParseEventSourceEnv("fuzz.yaml", data, lookup)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not a FieldError", err)
+			}
+			return
+		}
+		if es.Metadata.Name == "" {
+			t.Fatal("accepted an event source without a name")
+		}
+	})
 }
