@@ -114,7 +114,7 @@ func parseEnvTable(doc string) ([]envRow, error) {
 		}
 		cells := strings.Split(strings.Trim(line, "|"), "|")
 		if len(cells) < 4 {
-			return nil, fmt.Errorf("row %q: want 4 cells (variable, read by, s.yaml value, meaning)", line)
+			return nil, fmt.Errorf("row %q: want 4 cells (variable, used by, s.yaml value, meaning)", line)
 		}
 		name := strings.Trim(strings.TrimSpace(cells[0]), "`")
 		if !envName.MatchString(name) {
