@@ -148,8 +148,14 @@ func TestPackageDefaults(t *testing.T) {
 	root := repoRoot(t)
 	repo := t.TempDir()
 	copyInto(t, filepath.Join(root, "scripts", "package.sh"), filepath.Join(repo, "scripts", "package.sh"))
-	for _, f := range []string{"main.go", "pack.go"} {
-		copyInto(t, filepath.Join(root, "tools", "fcpack", f), filepath.Join(repo, "tools", "fcpack", f))
+	sources, err := filepath.Glob(filepath.Join(root, "tools", "fcpack", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range sources {
+		if !strings.HasSuffix(f, "_test.go") {
+			copyInto(t, f, filepath.Join(repo, "tools", "fcpack", filepath.Base(f)))
+		}
 	}
 	copyInto(t, filepath.Join("testdata", "hello", "main.go"), filepath.Join(repo, "functions", "demo", "main.go"))
 	copyInto(t, filepath.Join("testdata", "config", "github.yml"), filepath.Join(repo, "examples", "github.yml"))
