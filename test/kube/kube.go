@@ -87,7 +87,8 @@ func Versions() (kubeVersion, etcdVersion string, err error) {
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+		line, _, _ := strings.Cut(sc.Text(), "//")
+		f := strings.Fields(line)
 		if len(f) != 2 || !strings.HasPrefix(f[1], "v") {
 			continue
 		}
@@ -613,6 +614,25 @@ func (s *Server) installCRDs(ctx context.Context, dir string) error {
 		})
 		if err != nil {
 			return fmt.Errorf("waiting for CRD %s to be established: %w", name, err)
+		}
+		// The first request to a new resource builds its handler; do it here, not in a test.
+		o, err := dc.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("reading CRD %s: %w", name, err)
+		}
+		group, _, _ := unstructured.NestedString(o.Object, "spec", "group")
+		plural, _, _ := unstructured.NestedString(o.Object, "spec", "names", "plural")
+		versions, _, _ := unstructured.NestedSlice(o.Object, "spec", "versions")
+		for _, v := range versions {
+			vm, _ := v.(map[string]any)
+			ver, _ := vm["name"].(string)
+			if served, _ := vm["served"].(bool); !served || ver == "" {
+				continue
+			}
+			gvr := schema.GroupVersionResource{Group: group, Version: ver, Resource: plural}
+			if _, err := dc.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+				return fmt.Errorf("listing %s: %w", gvr, err)
+			}
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -78,7 +79,16 @@ subjects: [{kind: ServiceAccount, name: reader, namespace: kube-helper}]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.CoreV1().ConfigMaps("kube-helper").List(ctx, metav1.ListOptions{}); err != nil {
+	// The RBAC authorizer sees the new binding through its informers: give it a moment.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err = cs.CoreV1().ConfigMaps("kube-helper").List(ctx, metav1.ListOptions{})
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
 		t.Fatalf("bound service account listing configmaps: %v", err)
 	}
 }
