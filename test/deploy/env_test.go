@@ -18,10 +18,11 @@ import (
 
 var fceName = regexp.MustCompile(`^FCE_[A-Z0-9_]+$`)
 
-// fceNamesInSources returns every string literal of the form FCE_NAME in the
-// non-test Go files under the given directories, with one file that uses
-// it. Literals, not only os.Getenv("...") calls, so a name kept in a constant
-// is found too.
+// fceNamesInSources returns, with one file that uses it, every string
+// literal of the form FCE_NAME in the non-test Go files under the given
+// directories (literals, not only os.Getenv("...") calls, so a name kept in
+// a constant is found too) and every name passed literally to os.Getenv or
+// os.LookupEnv.
 func fceNamesInSources(dirs ...string) (map[string]string, error) {
 	names := map[string]string{}
 	fset := token.NewFileSet()
@@ -47,15 +48,30 @@ func fceNamesInSources(dirs ...string) (map[string]string, error) {
 				// A file someone is still writing; the compiler will say so.
 				return nil
 			}
-			ast.Inspect(f, func(n ast.Node) bool {
-				lit, ok := n.(*ast.BasicLit)
-				if !ok || lit.Kind != token.STRING {
-					return true
+			add := func(s string) {
+				if _, seen := names[s]; !seen {
+					names[s] = path
 				}
-				s, err := strconv.Unquote(lit.Value)
-				if err == nil && fceName.MatchString(s) {
-					if _, seen := names[s]; !seen {
-						names[s] = path
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.BasicLit:
+					if s, err := strconv.Unquote(n.Value); n.Kind == token.STRING && err == nil && fceName.MatchString(s) {
+						add(s)
+					}
+				case *ast.CallExpr:
+					// os.Getenv("NAME") and os.LookupEnv("NAME"), whatever the name.
+					sel, ok := n.Fun.(*ast.SelectorExpr)
+					if !ok || len(n.Args) != 1 || (sel.Sel.Name != "Getenv" && sel.Sel.Name != "LookupEnv") {
+						return true
+					}
+					if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "os" {
+						return true
+					}
+					if lit, ok := n.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						if s, err := strconv.Unquote(lit.Value); err == nil {
+							add(s)
+						}
 					}
 				}
 				return true
@@ -70,8 +86,9 @@ func fceNamesInSources(dirs ...string) (map[string]string, error) {
 }
 
 // TestEnvironmentVariablesDocumented fails when a function or shared package
-// reads an FCE_ variable that the deploy guide's table or s.yaml lacks, so
-// both stay right as variables are added.
+// reads a variable (any FCE_ name, or any name given literally to os.Getenv)
+// that the deploy guide's table or s.yaml lacks, so both stay right as
+// variables are added.
 func TestEnvironmentVariablesDocumented(t *testing.T) {
 	t.Parallel()
 	root := repoRoot(t)
@@ -79,18 +96,19 @@ func TestEnvironmentVariablesDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	documented := map[string]bool{}
+	documented := map[string]envRow{}
 	for _, r := range loadEnvTable(t) {
-		documented[r.Name] = true
+		documented[r.Name] = r
 	}
 	inSYAML := envNamesInSYAML(t, readRepoFile(t, "s.yaml"))
 	var missing []string
 	for name, file := range names {
 		rel, _ := filepath.Rel(root, file)
-		if !documented[name] {
+		row, ok := documented[name]
+		if !ok {
 			missing = append(missing, name+" (used in "+rel+") is not in the table of docs/deploy.md")
 		}
-		if !inSYAML[name] {
+		if !row.SetByFC && !inSYAML[name] {
 			missing = append(missing, name+" (used in "+rel+") is set for no function in s.yaml")
 		}
 	}
@@ -134,6 +152,7 @@ const envQueue = "FCE_SMQ_QUEUE"
 
 func f() (string, bool) {
 	_ = os.Getenv(envQueue)
+	_ = os.Getenv("KUBECONFIG")
 	return os.LookupEnv("FCE_NEW_THING")
 }
 
@@ -150,8 +169,8 @@ var notAName = "FCE_lower"
 		t.Fatal(err)
 	}
 	got := sortedKeys(names)
-	if strings.Join(got, ",") != "FCE_NEW_THING,FCE_SMQ_QUEUE" {
-		t.Errorf("found %v, want [FCE_NEW_THING FCE_SMQ_QUEUE]", got)
+	if strings.Join(got, ",") != "FCE_NEW_THING,FCE_SMQ_QUEUE,KUBECONFIG" {
+		t.Errorf("found %v, want [FCE_NEW_THING FCE_SMQ_QUEUE KUBECONFIG]", got)
 	}
 }
 
