@@ -297,8 +297,8 @@ func ossDelivery(o emitOptions, event string) (*http.Request, error) {
 		"eventName": name, "eventSource": "acs:oss", "eventVersion": "1.0",
 		"eventTime": o.now.Format("2006-01-02T15:04:05.000Z"), "region": "cn-hangzhou",
 		"oss": map[string]any{
-			"bucket": map[string]any{"name": o.bucket, "arn": "acs:oss:cn-hangzhou:1234567890123456:" + o.bucket, "ownerIdentity": "1234567890123456"},
-			"object": map[string]any{"key": o.key, "size": size, "eTag": etag, "deltaSize": size},
+			"bucket":           map[string]any{"name": o.bucket, "arn": "acs:oss:cn-hangzhou:1234567890123456:" + o.bucket, "ownerIdentity": "1234567890123456"},
+			"object":           map[string]any{"key": o.key, "size": size, "eTag": etag, "deltaSize": size},
 			"ossSchemaVersion": "1.0", "ruleId": "fceventing-emit",
 		},
 		"requestParameters": map[string]any{"sourceIPAddress": "203.0.113.17"},
