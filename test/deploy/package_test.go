@@ -200,3 +200,44 @@ func TestFunctionsAreDeployed(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageWebhookIsReproducible packages a real function, with its whole
+// dependency tree, twice: module build information and the link step must
+// not make the two zips differ.
+func TestPackageWebhookIsReproducible(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	var zips [2][]byte
+	for i := range zips {
+		dist := t.TempDir()
+		cmd := exec.Command(filepath.Join(root, "scripts", "package.sh"), "webhook")
+		cmd.Env = append(os.Environ(),
+			"DIST="+dist,
+			"CONFIG="+filepath.Join(root, "test", "deploy", "testdata", "config"),
+			"GO="+filepath.Join(runtime.GOROOT(), "bin", "go"),
+		)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("package.sh webhook: %v\n%s", err, out)
+		}
+		if zips[i], err = os.ReadFile(filepath.Join(dist, "webhook.zip")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(zips[0], zips[1]) {
+		t.Fatalf("two packages of functions/webhook differ (%d and %d bytes)", len(zips[0]), len(zips[1]))
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zips[0]), int64(len(zips[0])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sawMain bool
+	for _, f := range zr.File {
+		if f.Name == "main" {
+			sawMain = f.Mode()&0o111 == 0o111
+		}
+	}
+	if !sawMain {
+		t.Error("webhook.zip has no executable main")
+	}
+}
