@@ -356,7 +356,12 @@ func (b *Bus) Consume(ctx context.Context, h bus.Handler) error {
 	if b.cfg.Queue == "" {
 		return fmt.Errorf("SMQ bus publishes to topic %s and has no queue to consume", b.cfg.Topic)
 	}
-	attrs, err := ali_mns.NewMNSQueueManager(b.client).GetQueueAttributes(b.cfg.Queue)
+	var attrs ali_mns.QueueAttribute
+	err := retry(ctx, 8, func() error {
+		var err error
+		attrs, err = ali_mns.NewMNSQueueManager(b.client).GetQueueAttributes(b.cfg.Queue)
+		return err
+	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
