@@ -35,13 +35,15 @@ test: test-servers
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 25m $(PKGS)
 
-## run: the local main job on embedded defaults (until `serve` exists: `sensor test` on the examples)
+## run: the local main job on embedded defaults: `fceventing serve` on examples/ at 127.0.0.1:12000,
+## events on an embedded NATS JetStream in .data/, objects written to out/<namespace>/<name>.json
+## (dry run) unless KUBECONFIG names a cluster. The example webhook secrets default to local values.
+## Send an event: ./bin/fceventing emit github push --to http://127.0.0.1:12000/github/push --secret local-dev-secret
 run: cli
-	./bin/fceventing validate $(EXAMPLES)/sensors/*.yaml
-	./bin/fceventing sensor test --sensor $(EXAMPLES)/sensors/github-push.yaml --event $(EXAMPLES)/events/github-push.json
-	./bin/fceventing sensor test --sensor $(EXAMPLES)/sensors/oss-upload.yaml --event $(EXAMPLES)/events/oss-object-created.json
-	./bin/fceventing sensor test --sensor $(EXAMPLES)/sensors/release-approval.yaml \
-	  --event $(EXAMPLES)/events/registry-pushed.json --event $(EXAMPLES)/events/release-approved.json
+	GITHUB_WEBHOOK_SECRET="$${GITHUB_WEBHOOK_SECRET:-local-dev-secret}" \
+	REGISTRY_HOOK_TOKEN="$${REGISTRY_HOOK_TOKEN:-local-dev-token}" \
+	APPROVALS_HOOK_TOKEN="$${APPROVALS_HOOK_TOKEN:-local-dev-token}" \
+	./bin/fceventing serve --config $(EXAMPLES) $(SERVE_FLAGS)
 
 ## bench: benchmarks, each with its baseline in the same run
 bench: test-servers
