@@ -28,7 +28,7 @@ const (
 
 var env = map[string]string{"GITHUB_ACCESS_SECRET": ghSecret, "GITLAB_TOKEN": glToken}
 
-func loadSources(t *testing.T, files ...string) []*config.EventSource {
+func loadSources(t testing.TB, files ...string) []*config.EventSource {
 	t.Helper()
 	var out []*config.EventSource
 	for _, f := range files {
