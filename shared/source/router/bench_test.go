@@ -14,7 +14,7 @@ import (
 var benchBody = func() []byte {
 	b, _ := json.Marshal(map[string]any{
 		"ref": "refs/heads/main", "before": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
-		"after": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
+		"after":      "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
 		"repository": map[string]any{"id": 186853002, "full_name": "Codertocat/Hello-World"},
 		"commits": []any{map[string]any{"id": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", "message": "Update README.md",
 			"modified": []string{"README.md"}}},
