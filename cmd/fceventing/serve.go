@@ -143,8 +143,8 @@ type server struct {
 
 // newServer loads the configuration and builds the parts; nothing is
 // served yet.
-func newServer(ctx context.Context, e *env, o serveOptions, log *logrus.Entry) (s *server, err error) {
-	s = &server{opts: o, log: log}
+func newServer(ctx context.Context, e *env, o serveOptions, log *logrus.Entry) (_ *server, err error) {
+	s := &server{opts: o, log: log}
 	defer func() {
 		if err != nil {
 			s.close()

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fc-eventing/fc-eventing/shared/source"
+	"github.com/fc-eventing/fc-eventing/shared/source/github"
+)
+
+func emit(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), &env{stdout: &stdout, stderr: &stderr, getenv: noEnv}, append([]string{"emit"}, args...))
+	return code, stdout.String(), stderr.String()
+}
+
+// TestEmitGitHubSignature checks the delivery against GitHub's signature
+// scheme as the source verifies it.
+func TestEmitGitHubSignature(t *testing.T) {
+	t.Parallel()
+	var got http.Header
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		body, _ = io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	code, stdout, stderr := emit(t, "github", "push", "--to", srv.URL+"/github/push", "--secret", "s3cret", "--delivery", "d-42")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	if err := source.VerifyHubSignature("s3cret", body, got.Get(github.HeaderSignature)); err != nil {
+		t.Errorf("signature: %v", err)
+	}
+	if got.Get(github.HeaderEvent) != "push" || got.Get(github.HeaderDelivery) != "d-42" {
+		t.Errorf("headers = %v", got)
+	}
+	if !strings.Contains(stdout, "d-42 -> 200 OK") {
+		t.Errorf("stdout = %q", stdout)
+	}
+}
+
+// TestEmitToServe sends every kind to a running serve with the example
+// configuration: each is accepted and the GitHub push and OSS upload
+// become objects.
+func TestEmitToServe(t *testing.T) {
+	dir := serveConfig(t)
+	out := t.TempDir()
+	r := startServe(t, noEnv, "--config", dir, "--bus", "memory", "--dry-run", "--out", out)
+	for _, args := range [][]string{
+		{"github", "push", "--to", r.url + "/github/push", "--secret", serveSecret, "--delivery", "emit-1"},
+		{"github", "ping", "--to", r.url + "/github/push", "--secret", serveSecret},
+		{"webhook", "--to", r.url + "/registry/pushed", "--secret", "registry-token", "--data", `{"tag":"v2.0.0"}`},
+		{"oss", "put", "--to", r.url + "/fc/oss-source", "--delivery", "0123456789abcdef01234567"},
+	} {
+		if code, stdout, stderr := emit(t, args...); code != exitOK {
+			t.Errorf("emit %v: exit %d: %s%s", args, code, stdout, stderr)
+		}
+	}
+	if code, stdout, _ := emit(t, "github", "push", "--to", r.url+"/github/push", "--secret", "wrong"); code != exitFailure || !strings.Contains(stdout, "401") {
+		t.Errorf("forged: exit %d: %s", code, stdout)
+	}
+	waitFile(t, filepath.Join(out, "argo", ciName("emit-1")+".json"), r.stderr)
+	if code := r.shutdown(t); code != exitOK {
+		t.Fatalf("serve exited with %d", code)
+	}
+	entries, err := os.ReadDir(filepath.Join(out, "data"))
+	if err != nil || len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "import-") {
+		t.Errorf("OSS upload objects = %v (%v)", entries, err)
+	}
+}
+
+func TestEmitUsage(t *testing.T) {
+	t.Parallel()
+	for name, args := range map[string][]string{
+		"no kind":       {},
+		"unknown kind":  {"svn", "--to", "http://x"},
+		"unknown event": {"github", "fork", "--to", "http://x"},
+		"no target":     {"github", "push"},
+		"bad target":    {"github", "push", "--to", "ftp://x"},
+		"bad data":      {"webhook", "--to", "http://x", "--data", "{"},
+	} {
+		if code, _, _ := emit(t, args...); code != exitInvalid {
+			t.Errorf("%s: exit %d, want %d", name, code, exitInvalid)
+		}
+	}
+}
