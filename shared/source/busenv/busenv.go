@@ -32,6 +32,11 @@ func FromEnv(ctx context.Context, getenv func(string) string) (bus.Publisher, er
 		if err != nil {
 			return nil, fmt.Errorf("%s=smq: %w", EnvBus, err)
 		}
+		// The SMQ SDK panics on empty credentials; FC sets them from the
+		// function's role, so their absence is a configuration error.
+		if cfg.Client == nil && (cfg.AccessKeyID == "" || cfg.AccessKeySecret == "") {
+			return nil, fmt.Errorf("%s=smq: no credentials (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET; FC sets them for the function's role)", EnvBus)
+		}
 		b, err := smq.New(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s=smq: %w", EnvBus, err)
