@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/fc-eventing/fc-eventing/shared/event"
 )
@@ -110,4 +111,18 @@ func Reason(err error) string {
 		s = s[:max]
 	}
 	return s
+}
+
+// MaxRetryDelay caps RetryDelay growth.
+const MaxRetryDelay = 5 * time.Minute
+
+// RetryDelay is how long a message that failed its delivery-th delivery
+// waits before the next: base doubled for each earlier failure, at most
+// MaxRetryDelay.
+func RetryDelay(base time.Duration, delivery int) time.Duration {
+	d := base
+	for i := 1; i < delivery && d < MaxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, MaxRetryDelay)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/event"
@@ -50,5 +51,16 @@ func TestReasonIsBounded(t *testing.T) {
 	}
 	if bus.Reason(nil) == "" {
 		t.Error("empty reason for nil")
+	}
+}
+
+func TestRetryDelayDoublesUpToTheCap(t *testing.T) {
+	t.Parallel()
+	for delivery, want := range map[int]time.Duration{
+		1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 30: bus.MaxRetryDelay, 1000: bus.MaxRetryDelay,
+	} {
+		if got := bus.RetryDelay(time.Second, delivery); got != want {
+			t.Errorf("RetryDelay(1s, %d) = %s, want %s", delivery, got, want)
+		}
 	}
 }

@@ -17,7 +17,7 @@ type Options struct {
 	// is dead-lettered (default bus.DefaultMaxDeliveries).
 	MaxDeliveries int
 	// RetryDelay is how long a failed message waits before it is delivered
-	// again (default 100ms).
+	// again (default 100ms), doubled for each further failure.
 	RetryDelay time.Duration
 	// AckWait is how long a delivery may stay unanswered once its consumer
 	// has stopped before it is delivered again (default 30s). A running
@@ -364,7 +364,7 @@ func (b *Bus) answer(e *entry, tok uint64, err error) {
 		b.deadLetter(e, e.lastErr)
 		return
 	}
-	e.notBefore = time.Now().Add(b.opts.RetryDelay)
+	e.notBefore = time.Now().Add(bus.RetryDelay(b.opts.RetryDelay, e.deliveries))
 	b.ready = append(b.ready, e)
 	b.signalLocked()
 	b.mu.Unlock()

@@ -46,7 +46,7 @@ type Config struct {
 	// running handler is kept in flight with progress acknowledgements.
 	AckWait time.Duration
 	// RetryDelay is how long a failed message waits before redelivery
-	// (default 1s).
+	// (default 1s), doubled for each further failure.
 	RetryDelay time.Duration
 	// DuplicateWindow is how long published ids are remembered (default 2m).
 	DuplicateWindow time.Duration
@@ -370,7 +370,7 @@ func (b *Bus) settle(ctx context.Context, msg jetstream.Msg, e event.Event, deli
 		b.deadLetter(ctx, msg, e, bus.Reason(err), delivery)
 		return
 	}
-	_ = msg.NakWithDelay(b.cfg.RetryDelay)
+	_ = msg.NakWithDelay(bus.RetryDelay(b.cfg.RetryDelay, delivery))
 }
 
 // deadLetter publishes e to the dead-letter subject, then terminates msg. If

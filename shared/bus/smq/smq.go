@@ -39,7 +39,7 @@ type Config struct {
 	// WaitSeconds is the long-poll wait of a receive, 1-30 (default 20).
 	WaitSeconds int
 	// RetryDelay is how long a failed message stays invisible (default 1s;
-	// SMQ counts whole seconds).
+	// SMQ counts whole seconds), doubled for each further failure.
 	RetryDelay time.Duration
 	// MaxMessageSize is the largest body sent as is (default 65536); larger
 	// events go to Blobs.
@@ -507,14 +507,14 @@ func (b *Bus) settle(ctx context.Context, handle string, e event.Event, delivery
 		b.deadLetterOrRetry(ctx, handle, e, bus.Reason(err), delivery)
 		return
 	}
-	_, _ = b.changeVisibility(handle, b.cfg.RetryDelay)
+	_, _ = b.changeVisibility(handle, bus.RetryDelay(b.cfg.RetryDelay, delivery))
 }
 
 // deadLetterOrRetry sends e to the dead-letter queue and deletes the
 // original; if the dead-letter send fails the original is retried later.
 func (b *Bus) deadLetterOrRetry(ctx context.Context, handle string, e event.Event, reason string, delivery int) {
 	if b.cfg.DeadLetterQueue == "" {
-		_, _ = b.changeVisibility(handle, b.cfg.RetryDelay)
+		_, _ = b.changeVisibility(handle, bus.RetryDelay(b.cfg.RetryDelay, delivery))
 		return
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
