@@ -396,10 +396,13 @@ func (b *Bus) publishDeadLetter(ctx context.Context, e event.Event, reason strin
 // deadLetterRaw keeps an undecodable message's bytes on the dead-letter
 // subject inside an event of type fceventing.undecodable.
 func (b *Bus) deadLetterRaw(ctx context.Context, msg jetstream.Msg, reason string, deliveries int) {
-	md, _ := msg.Metadata()
+	var seq uint64
+	if md, err := msg.Metadata(); err == nil {
+		seq = md.Sequence.Stream
+	}
 	raw, _ := json.Marshal(string(msg.Data()))
 	e := event.Event{
-		ID:     fmt.Sprintf("%s-%d", b.cfg.Stream, md.Sequence.Stream),
+		ID:     fmt.Sprintf("%s-%d", b.cfg.Stream, seq),
 		Source: "fceventing/nats/" + b.cfg.Stream, Type: "fceventing.undecodable",
 		Data: raw,
 	}
