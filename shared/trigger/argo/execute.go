@@ -254,6 +254,25 @@ func (b *backoff) next() time.Duration {
 	return d
 }
 
+// deepCopyMap copies the maps and slices of a JSON-like object; scalars are shared.
 func deepCopyMap(m map[string]any) map[string]any {
-	return runtimeDeepCopy(m)
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopyValue(v)
+	}
+	return out
+}
+
+func deepCopyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return deepCopyMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopyValue(e)
+		}
+		return out
+	}
+	return v
 }

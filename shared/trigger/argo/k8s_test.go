@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -260,8 +261,14 @@ func TestForbiddenNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Its own namespace: allowed.
-	out, err := c.Execute(ctx, firing("fc-eventing", "build", sensor.TypeArgoWorkflow, "submit", obj(t, helloWorkflow("allowed"))))
+	// Its own namespace: allowed (once the RBAC authorizer has seen the new binding).
+	var out argo.Outcome
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, err = c.Execute(ctx, firing("fc-eventing", "build", sensor.TypeArgoWorkflow, "submit", obj(t, helloWorkflow("allowed"))))
+		if err == nil || !strings.Contains(err.Error(), "forbidden") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("submit in fc-eventing: %v", err)
 	}

@@ -65,8 +65,8 @@ func TestRetryStrategyTransientOnly(t *testing.T) {
 	t.Run("permanent", func(t *testing.T) {
 		c := newClient(t)
 		ns := namespace(t)
-		bad := obj(t, helloWorkflow("bad"))
-		bad["spec"].(map[string]any)["templates"] = "not a list"
+		// A name the API server refuses as Invalid (422).
+		bad := obj(t, helloWorkflow("Bad_Name"))
 		f := firing(ns, "build", sensor.TypeArgoWorkflow, "submit", bad)
 		f.Spec.RetryStrategy = backoffSteps(5)
 		_, err := c.Execute(ctx, f)

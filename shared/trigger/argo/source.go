@@ -345,34 +345,40 @@ func (s *sourceCache) ossFetcher(a *config.OSSArtifact) fetcher {
 		if err != nil {
 			return nil, "", permanent(fmt.Errorf("oss source: bucket %s: %w", a.Bucket, err))
 		}
-		opts := []oss.Option{oss.WithContext(ctx)}
+		// The SDK reports a 304 as an untyped error, so a changed object is found with a HEAD
+		// (no body) and only then fetched.
 		if version != "" {
-			opts = append(opts, oss.IfNoneMatch(version))
-		}
-		res, err := b.DoGetObject(&oss.GetObjectRequest{ObjectKey: a.Key}, opts)
-		if err != nil {
-			var se oss.ServiceError
-			if errors.As(err, &se) {
-				switch {
-				case se.StatusCode == http.StatusNotModified && version != "":
-					return nil, version, nil
-				case se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusForbidden || se.StatusCode == http.StatusUnauthorized:
-					return nil, "", permanent(fmt.Errorf("oss source oss://%s/%s: %w", a.Bucket, a.Key, err))
-				case se.StatusCode >= 500 || se.StatusCode == http.StatusTooManyRequests:
-					return nil, "", fmt.Errorf("oss source oss://%s/%s: %w: %w", a.Bucket, a.Key, err, ErrTransient)
-				}
-				return nil, "", permanent(fmt.Errorf("oss source oss://%s/%s: %w", a.Bucket, a.Key, err))
+			h, err := b.GetObjectDetailedMeta(a.Key, oss.WithContext(ctx))
+			if err != nil {
+				return nil, "", ossError(a, err)
 			}
-			return nil, "", fmt.Errorf("oss source oss://%s/%s: %w", a.Bucket, a.Key, err)
+			if h.Get("ETag") == version {
+				return nil, version, nil
+			}
+		}
+		res, err := b.DoGetObject(&oss.GetObjectRequest{ObjectKey: a.Key}, []oss.Option{oss.WithContext(ctx)})
+		if err != nil {
+			return nil, "", ossError(a, err)
 		}
 		defer res.Response.Body.Close()
-		if res.Response.StatusCode == http.StatusNotModified && version != "" {
-			return nil, version, nil
-		}
 		data, err := s.readCapped(res.Response.Body, "oss source oss://"+a.Bucket+"/"+a.Key)
 		if err != nil {
 			return nil, "", err
 		}
 		return data, res.Response.Headers.Get("ETag"), nil
 	}
+}
+
+// ossError classifies an OSS failure: missing or refused objects are permanent, throttling and
+// server errors transient.
+func ossError(a *config.OSSArtifact, err error) error {
+	err = fmt.Errorf("oss source oss://%s/%s: %w", a.Bucket, a.Key, err)
+	var se oss.ServiceError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if se.StatusCode >= 500 || se.StatusCode == http.StatusTooManyRequests {
+		return fmt.Errorf("%w: %w", err, ErrTransient)
+	}
+	return permanent(err)
 }

@@ -2,6 +2,7 @@ package argo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -75,13 +76,15 @@ func (c *Client) argoWorkflow(ctx context.Context, f sensor.Firing, obj *unstruc
 		if k := obj.GetKind(); k != "" && k != "Workflow" {
 			return out, permanent(fmt.Errorf("submit needs a Workflow, got a %s (use operation submit-from)", k))
 		}
-		wf, err := toWorkflow(obj)
-		if err != nil {
-			return out, err
+		// The object is sent as the engine resolved it (submit args applied there).
+		obj.SetNamespace(ns)
+		if obj.GetAPIVersion() == "" {
+			obj.SetAPIVersion(wfv1.SchemeGroupVersion.String())
 		}
-		// The engine applied the submit args when it resolved the object.
-		wf.Namespace = ns
-		return c.createWorkflow(ctx, wf, out)
+		if obj.GetKind() == "" {
+			obj.SetKind("Workflow")
+		}
+		return c.create(ctx, c.dyn.Resource(WorkflowsResource).Namespace(ns), obj, out)
 
 	case config.ArgoSubmitFrom:
 		wf, err := c.workflowFrom(ctx, obj, ns)
@@ -355,7 +358,11 @@ func objectName(generateName string, f sensor.Firing) string {
 
 func toWorkflow(obj *unstructured.Unstructured) (*wfv1.Workflow, error) {
 	var wf wfv1.Workflow
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &wf); err != nil {
+	data, err := json.Marshal(obj.Object)
+	if err == nil {
+		err = json.Unmarshal(data, &wf)
+	}
+	if err != nil {
 		return nil, permanent(fmt.Errorf("decoding Workflow: %w", err))
 	}
 	if wf.APIVersion == "" {
