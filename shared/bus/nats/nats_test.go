@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	natsgo "github.com/nats-io/nats.go"
+
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/bustest"
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
@@ -195,5 +197,48 @@ func TestOverMaxPayloadByReference(t *testing.T) {
 	}
 	if got != len(e.Data) {
 		t.Errorf("consumed %d bytes of data, want %d", got, len(e.Data))
+	}
+}
+
+func TestUndecodableMessageDeadLettered(t *testing.T) {
+	n := seq.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg := fcnats.Config{URL: server.URL(), Stream: fmt.Sprintf("T%d", n), Subject: fmt.Sprintf("t%d.events", n),
+		DeadLetterSubject: fmt.Sprintf("t%d.deadletter", n), AckWait: time.Second}
+	b, err := fcnats.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	nc, err := natsgo.Connect(server.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := nc.JetStream()
+	if _, err := js.Publish(cfg.Subject, []byte("not an event")); err != nil {
+		t.Fatal(err)
+	}
+	cctx, stop := context.WithTimeout(ctx, 2*time.Second)
+	defer stop()
+	called := false
+	_ = b.Consume(cctx, func(context.Context, bus.Message) error { called = true; return nil })
+	if called {
+		t.Error("handler called with an undecodable message")
+	}
+	dl, err := b.DeadLetters(ctx, "inspect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx, dstop := context.WithCancel(ctx)
+	var got string
+	_ = dl.Consume(dctx, func(_ context.Context, m bus.Message) error {
+		got = m.Event.Type + ": " + bus.DeadLetterReason(m.Event)
+		dstop()
+		return nil
+	})
+	if !strings.HasPrefix(got, "fceventing.undecodable: undecodable") {
+		t.Errorf("dead letter = %q", got)
 	}
 }
