@@ -25,6 +25,7 @@ type fastPart struct {
 	action bool
 	keys   []string // field names after .Input; empty: .Input itself
 	path   string   // keys as an escaped gjson path
+	slot   int      // path's slot in the program's fieldSet, or -1
 	cmds   []func(string) string
 }
 
@@ -65,7 +66,7 @@ func compileFastAction(pipe *parse.PipeNode, fm template.FuncMap) (fastPart, boo
 	if !ok || len(field.Ident) == 0 || field.Ident[0] != "Input" {
 		return fastPart{}, false
 	}
-	p := fastPart{action: true, keys: field.Ident[1:]}
+	p := fastPart{action: true, keys: field.Ident[1:], slot: -1}
 	esc := make([]string, len(p.keys))
 	for i, k := range p.keys {
 		esc[i] = gjson.Escape(k)
@@ -165,7 +166,7 @@ func (f *fastTemplate) usesWholeInput() bool {
 
 // run executes the template; lookup returns the string at a field path
 // and whether there is one.
-func (f *fastTemplate) run(lookup func(keys []string, path string) (string, bool)) (string, bool) {
+func (f *fastTemplate) run(lookup func(p *fastPart) (string, bool)) (string, bool) {
 	if len(f.parts) == 1 && f.parts[0].action {
 		return f.parts[0].eval(lookup)
 	}
@@ -185,8 +186,8 @@ func (f *fastTemplate) run(lookup func(keys []string, path string) (string, bool
 	return b.String(), true
 }
 
-func (p *fastPart) eval(lookup func(keys []string, path string) (string, bool)) (string, bool) {
-	v, ok := lookup(p.keys, p.path)
+func (p *fastPart) eval(lookup func(p *fastPart) (string, bool)) (string, bool) {
+	v, ok := lookup(p)
 	if !ok {
 		return "", false
 	}

@@ -45,6 +45,7 @@ type filters struct {
 
 type dataFilter struct {
 	path       string
+	slot       int
 	typ        config.JSONType
 	comparator config.Comparator
 	bools      []bool
@@ -56,6 +57,25 @@ type dataFilter struct {
 type exprFilter struct {
 	expr   *govaluate.EvaluableExpression
 	fields []config.PayloadField
+	names  []string
+	slots  []int
+}
+
+// fieldValues are an expression's field values, by the fields' names; the
+// last field of a name wins, as in the map Argo Events builds.
+type fieldValues struct {
+	names []string
+	vals  []any
+}
+
+// Get implements govaluate.Parameters.
+func (p *fieldValues) Get(name string) (any, error) {
+	for i := len(p.names) - 1; i >= 0; i-- {
+		if p.names[i] == name {
+			return p.vals[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no parameter '%s' found", name)
 }
 
 type timeFilter struct {
@@ -63,7 +83,7 @@ type timeFilter struct {
 	loc         *time.Location
 }
 
-func compileFilters(p string, f *config.EventDependencyFilter, op config.LogicalOperator) (*filters, error) {
+func compileFilters(p string, f *config.EventDependencyFilter, op config.LogicalOperator, fs *fieldSet) (*filters, error) {
 	if f == nil {
 		return nil, nil
 	}
@@ -75,7 +95,7 @@ func compileFilters(p string, f *config.EventDependencyFilter, op config.Logical
 	}
 	for i, df := range f.Data {
 		dp := config.Path(p, "data", i)
-		c := dataFilter{path: df.Path, typ: df.Type, comparator: df.Comparator}
+		c := dataFilter{path: df.Path, slot: fs.add(df.Path), typ: df.Type, comparator: df.Comparator}
 		if c.comparator == config.EmptyComparator {
 			c.comparator = config.EqualTo
 		}
@@ -137,7 +157,13 @@ func compileFilters(p string, f *config.EventDependencyFilter, op config.Logical
 				return nil, config.Fieldf(config.Path(ep, "expr"), "expression uses %q, which no field names", v)
 			}
 		}
-		out.exprs = append(out.exprs, exprFilter{expr: e, fields: ef.Fields})
+		slots := make([]int, len(ef.Fields))
+		fnames := make([]string, len(ef.Fields))
+		for j, fl := range ef.Fields {
+			slots[j] = fs.add(fl.Path)
+			fnames[j] = fl.Name
+		}
+		out.exprs = append(out.exprs, exprFilter{expr: e, fields: ef.Fields, names: fnames, slots: slots})
 	}
 	if tf := f.Time; tf != nil {
 		start, err := config.ParseTimeOfDay(tf.Start)
@@ -170,7 +196,7 @@ func compileFilters(p string, f *config.EventDependencyFilter, op config.Logical
 // the first failing filter's error; with "or" the errors of all filters
 // joined. Unlike Argo Events, an "or" that passed is a match even when
 // another filter errored (the error is still returned).
-func (f *filters) match(ctx context.Context, ev *event.Event, now time.Time) (bool, error) {
+func (f *filters) match(ctx context.Context, ev *event.Event, doc *docView, now time.Time) (bool, error) {
 	if f == nil {
 		return true, nil
 	}
@@ -186,7 +212,7 @@ func (f *filters) match(ctx context.Context, ev *event.Event, now time.Time) (bo
 	all := true
 	valid := len(ev.Data) == 0 || ((f.exprs != nil || f.data != nil) && gjson.ValidBytes(ev.Data))
 	if f.exprs != nil {
-		ok, err := f.matchExprs(ev.Data, valid)
+		ok, err := f.matchExprs(ev.Data, doc, valid)
 		if err != nil {
 			if r, e := fail(err); !f.or {
 				return r, e
@@ -195,7 +221,7 @@ func (f *filters) match(ctx context.Context, ev *event.Event, now time.Time) (bo
 		pass, all = pass || ok, all && ok
 	}
 	if f.data != nil {
-		ok, err := f.matchData(ev.Data, valid)
+		ok, err := f.matchData(ev.Data, doc, valid)
 		if err != nil {
 			if r, e := fail(err); !f.or {
 				return r, e
@@ -237,7 +263,7 @@ func (f *filters) match(ctx context.Context, ev *event.Event, now time.Time) (bo
 	return all, nil
 }
 
-func (f *filters) matchExprs(data []byte, valid bool) (bool, error) {
+func (f *filters) matchExprs(data []byte, doc *docView, valid bool) (bool, error) {
 	if len(data) == 0 {
 		return true, nil
 	}
@@ -247,9 +273,9 @@ func (f *filters) matchExprs(data []byte, valid bool) (bool, error) {
 	var msgs []string
 next:
 	for _, e := range f.exprs {
-		params := make(map[string]any, len(e.fields))
-		for _, fl := range e.fields {
-			r := gjson.GetBytes(data, fl.Path)
+		params := fieldValues{names: e.names, vals: make([]any, len(e.fields))}
+		for j, fl := range e.fields {
+			r := doc.get(e.slots[j], fl.Path)
 			if !r.Exists() {
 				msg := fmt.Sprintf("path '%s' does not exist", fl.Path)
 				if f.exprOr {
@@ -258,9 +284,9 @@ next:
 				}
 				return false, filterErr("expr", msg)
 			}
-			params[fl.Name] = r.Value()
+			params.vals[j] = r.Value()
 		}
-		res, err := e.expr.Evaluate(params)
+		res, err := e.expr.Eval(&params)
 		if err != nil {
 			if f.exprOr {
 				msgs = append(msgs, err.Error())
@@ -285,7 +311,7 @@ next:
 	return true, nil
 }
 
-func (f *filters) matchData(data []byte, valid bool) (bool, error) {
+func (f *filters) matchData(data []byte, doc *docView, valid bool) (bool, error) {
 	if len(data) == 0 {
 		return true, nil
 	}
@@ -293,10 +319,9 @@ func (f *filters) matchData(data []byte, valid bool) (bool, error) {
 		return false, filterErr("data", "event data not valid JSON")
 	}
 	var msgs []string
-	str := bytesString(data)
 	for i := range f.data {
 		df := &f.data[i]
-		ok, msg := df.match(str)
+		ok, msg := df.match(doc)
 		switch {
 		case msg != "":
 			if !f.dataOr {
@@ -319,8 +344,8 @@ func (f *filters) matchData(data []byte, valid bool) (bool, error) {
 }
 
 // match tests one data filter; msg is non-empty on error.
-func (df *dataFilter) match(data string) (bool, string) {
-	r := gjson.Get(data, df.path)
+func (df *dataFilter) match(doc *docView) (bool, string) {
+	r := doc.get(df.slot, df.path)
 	if !r.Exists() {
 		return false, fmt.Sprintf("path '%s' does not exist", df.path)
 	}

@@ -74,14 +74,14 @@ func (f Firing) Resolve(base map[string]any) (map[string]any, error) {
 			return nil, errors.New("resolving firing: no trigger spec")
 		}
 		var err error
-		if o, err = compileObject("template", f.Spec.Template); err != nil {
+		if o, err = compileObject("template", f.Spec.Template, nil); err != nil {
 			return nil, fmt.Errorf("resolving firing: %w", err)
 		}
 		if o == nil {
 			return nil, fmt.Errorf("resolving firing: a %s trigger has no object", f.Type)
 		}
 	}
-	return o.build(base, f.Events, f.Sensor, f.Namespace, f.Trigger, sortedKeys(f.Events), f.EventIDs)
+	return o.build(base, f.Events, nil, f.Sensor, f.Namespace, f.Trigger, sortedKeys(f.Events), f.EventIDs)
 }
 
 // ObjectName returns the deterministic name for generateName: the prefix
@@ -117,9 +117,9 @@ func ObjectName(generateName, sensor, trigger string, deps, ids []string) string
 // build makes the object from base for one firing: it copies the
 // containers on the paths the firing changes (o.trie) and changes them in
 // place; base is not modified.
-func (o *objectSpec) build(base map[string]any, events map[string]event.Event, sensor, namespace, trigger string, deps, ids []string) (map[string]any, error) {
+func (o *objectSpec) build(base map[string]any, events map[string]event.Event, docs *docSet, sensor, namespace, trigger string, deps, ids []string) (map[string]any, error) {
 	out, _ := o.trie.cloneAlong(base).(map[string]any)
-	if err := applyInPlace(out, o.params, events); err != nil {
+	if err := applyInPlace(out, o.params, events, docs); err != nil {
 		return nil, err
 	}
 	// metadata is always a map of the caller's own: the trigger may set
@@ -147,8 +147,8 @@ func (o *objectSpec) build(base map[string]any, events map[string]event.Event, s
 			labels = make(map[string]any, 2)
 			md["labels"] = labels
 		}
-		labels[LabelSensor] = sensor
-		labels[LabelTrigger] = trigger
+		labels[LabelSensor] = boxed(sensor, o.sensorBox)
+		labels[LabelTrigger] = boxed(trigger, o.triggerBox)
 		if name, _ := md["name"].(string); name == "" {
 			if gen, _ := md["generateName"].(string); gen != "" {
 				md["name"] = ObjectName(gen, sensor, trigger, deps, ids)
@@ -156,9 +156,18 @@ func (o *objectSpec) build(base map[string]any, events map[string]event.Event, s
 		}
 	}
 	if ns, _ := md["namespace"].(string); ns == "" && namespace != "" {
-		md["namespace"] = namespace
+		md["namespace"] = boxed(namespace, o.namespaceBox)
 	}
 	return out, nil
+}
+
+// boxed returns b when it holds s, so a string boxed once at compile time
+// is not boxed again for every firing; otherwise s itself.
+func boxed(s string, b any) any {
+	if bs, ok := b.(string); ok && bs == s {
+		return b
+	}
+	return s
 }
 
 // buildTrie lists the paths build changes in place.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 )
 
@@ -124,7 +125,7 @@ func TestFastTemplateMatchesTextTemplate(t *testing.T) {
 		`{{ .Input.body.ref | sha256sum }}`,
 		`{{ .Input.body.ref | b64enc }}`,
 	} {
-		jt, err := compileJSONTemplate("t", src)
+		jt, err := compileJSONTemplate("t", src, newFieldSet())
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
@@ -132,7 +133,7 @@ func TestFastTemplateMatchesTextTemplate(t *testing.T) {
 			t.Errorf("%s: no fast path", src)
 			continue
 		}
-		fast, err := jt.exec(doc)
+		fast, err := jt.exec(newDocView(doc, nil))
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
@@ -155,17 +156,17 @@ func TestFastTemplateMatchesTextTemplate(t *testing.T) {
 		`{{ .Input.body.missing }}x`:     "<no value>x",
 		`{{ .Input.body.n | toString }}`: "3",
 	} {
-		jt, err := compileJSONTemplate("t", src)
+		jt, err := compileJSONTemplate("t", src, newFieldSet())
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := jt.exec(doc)
+		got, err := jt.exec(newDocView(doc, nil))
 		if err != nil || got != want {
 			t.Errorf("%s = %q, %v; want %q", src, got, err, want)
 		}
 	}
 	for _, src := range []string{`{{ .Input }}`, `{{ range .Input.body }}{{ . }}{{ end }}`, `{{ $x := .Input.body.ref }}{{ $x }}`, `{{ printf "%s" .Input.body.ref }}`} {
-		jt, err := compileJSONTemplate("t", src)
+		jt, err := compileJSONTemplate("t", src, newFieldSet())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,4 +180,48 @@ func fullInput(doc []byte) any {
 	var v any
 	_ = json.Unmarshal(doc, &v)
 	return v
+}
+
+// TestDocViewMatchesGjson checks the one-pass extraction against gjson.Get
+// over random documents and paths.
+func TestDocViewMatchesGjson(t *testing.T) {
+	t.Parallel()
+	docs := []string{
+		`{"a":{"b":[1,{"c":"d"},[2]],"b2":"x"},"a":{"b":"second"},"e":null,"f":"s","g":{"0":"zero","1":["one"]}}`,
+		`{"body":{"ref":"r","commits":[{"id":"c1","author":{"name":"a"}},{"id":"c2"}],"esc":"a\"b\u0041"},"headers":{"X-Event":["push"]}}`,
+		`[1,2,{"a":3}]`,
+		`{"a":1,"a":2,"b":{"c":1},"b":{"d":2}}`,
+		`{"k":{"":1,"x y":2}}`,
+		`not json`,
+		``,
+	}
+	keys := []string{"a", "b", "b2", "c", "d", "e", "f", "g", "0", "1", "2", "3", "body", "ref", "commits", "id", "author", "name", "esc", "headers", "X-Event", "k", "x y"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 300; i++ {
+		fs := newFieldSet()
+		var paths []string
+		var slots []int
+		for j := 0; j < 1+rng.IntN(6); j++ {
+			n := 1 + rng.IntN(4)
+			parts := make([]string, n)
+			for k := range parts {
+				parts[k] = keys[rng.IntN(len(keys))]
+			}
+			p := strings.Join(parts, ".")
+			paths = append(paths, p)
+			slots = append(slots, fs.add(p))
+		}
+		for _, doc := range docs {
+			v := newDocView([]byte(doc), fs)
+			for j, p := range paths {
+				got, want := v.get(slots[j], p), gjson.Get(doc, p)
+				if got.Exists() != want.Exists() || got.Raw != want.Raw || got.String() != want.String() || got.Type != want.Type {
+					t.Fatalf("path %q in %s: got %v %q, gjson %v %q", p, doc, got.Exists(), got.Raw, want.Exists(), want.Raw)
+				}
+			}
+		}
+	}
+	if newFieldSet().add("a.#") != -1 || newFieldSet().add(`a\.b`) != -1 || newFieldSet().add("a.01") != -1 {
+		t.Error("a path with gjson syntax got a slot")
+	}
 }

@@ -20,25 +20,68 @@ type param struct {
 	dataTmpl *jsonTemplate
 	dest     destPath
 	op       config.TriggerParameterOperation
+	dataSlot int // dataKey's slot in the program's fieldSet, or -1
 }
 
-func compileParams(p string, params []config.TriggerParameter) ([]param, error) {
+// docSet holds the docViews of the events a firing uses, by dependency.
+type docSet struct {
+	fs    *fieldSet
+	n     int
+	deps  [4]string
+	views [4]*docView
+	more  map[string]*docView
+}
+
+func (d *docSet) add(dep string, v *docView) {
+	if d.n < len(d.deps) {
+		d.deps[d.n], d.views[d.n] = dep, v
+		d.n++
+		return
+	}
+	if d.more == nil {
+		d.more = map[string]*docView{}
+	}
+	d.more[dep] = v
+}
+
+// view returns the view of dep's event data, creating it on first use.
+func (d *docSet) view(dep string, data []byte) *docView {
+	if d == nil {
+		return newDocView(data, nil)
+	}
+	for i := 0; i < d.n; i++ {
+		if d.deps[i] == dep {
+			return d.views[i]
+		}
+	}
+	if v, ok := d.more[dep]; ok {
+		return v
+	}
+	v := newDocView(data, d.fs)
+	d.add(dep, v)
+	return v
+}
+
+func compileParams(p string, params []config.TriggerParameter, fs *fieldSet) ([]param, error) {
 	out := make([]param, 0, len(params))
 	for i, prm := range params {
 		pp := config.Path(p, i)
 		if prm.Src == nil {
 			return nil, config.Fieldf(config.Path(pp, "src"), "is required")
 		}
-		c := param{src: *prm.Src, op: prm.Operation}
+		c := param{src: *prm.Src, op: prm.Operation, dataSlot: -1}
+		if prm.Src.DataKey != "" {
+			c.dataSlot = fs.add(prm.Src.DataKey)
+		}
 		if prm.Src.ContextTemplate != "" {
-			t, err := compileJSONTemplate("contextTemplate", prm.Src.ContextTemplate)
+			t, err := compileJSONTemplate("contextTemplate", prm.Src.ContextTemplate, nil)
 			if err != nil {
 				return nil, config.Fieldf(config.Path(pp, "src", "contextTemplate"), "%v", err)
 			}
 			c.ctxTmpl = t
 		}
 		if prm.Src.DataTemplate != "" {
-			t, err := compileJSONTemplate("dataTemplate", prm.Src.DataTemplate)
+			t, err := compileJSONTemplate("dataTemplate", prm.Src.DataTemplate, fs)
 			if err != nil {
 				return nil, config.Fieldf(config.Path(pp, "src", "dataTemplate"), "%v", err)
 			}
@@ -65,7 +108,7 @@ const (
 // ResolveParamValue: a missing dependency gives the default value or
 // nothing (ok false); a template that fails falls back to the key, a key
 // that is missing to the default; with neither, it is an error.
-func (c *param) resolve(events map[string]event.Event) (val string, kind int, ok bool, err error) {
+func (c *param) resolve(events map[string]event.Event, docs *docSet) (val string, kind int, ok bool, err error) {
 	src := &c.src
 	ev, found := events[src.DependencyName]
 	if !found {
@@ -84,17 +127,18 @@ func (c *param) resolve(events map[string]event.Event) (val string, kind int, ok
 		}
 		return string(b), kindString, true, nil
 	}
-	var doc []byte
+	var doc *docView
 	var key string
 	var tmpl *jsonTemplate
+	slot := -1
 	if src.DataKey != "" || src.DataTemplate != "" {
-		doc, key, tmpl = ev.Data, src.DataKey, c.dataTmpl
+		doc, key, tmpl, slot = docs.view(src.DependencyName, ev.Data), src.DataKey, c.dataTmpl, c.dataSlot
 	} else {
 		b, err := json.Marshal(contextOf(&ev))
 		if err != nil {
 			return "", 0, false, fmt.Errorf("encoding event context: %w", err)
 		}
-		doc, key, tmpl = b, src.ContextKey, c.ctxTmpl
+		doc, key, tmpl = newDocView(b, nil), src.ContextKey, c.ctxTmpl
 	}
 	var lastErr error
 	if tmpl != nil {
@@ -105,7 +149,7 @@ func (c *param) resolve(events map[string]event.Event) (val string, kind int, ok
 		lastErr = err
 	}
 	if key != "" {
-		r := gjson.Get(bytesString(doc), key)
+		r := doc.get(slot, key)
 		if r.Exists() {
 			switch {
 			case r.IsObject() || r.IsArray() || r.Type == gjson.Null:
@@ -156,10 +200,10 @@ func contextOf(ev *event.Event) eventContext {
 // applyInPlace applies params to obj the way Argo Events applies them to
 // the object's JSON with sjson. The containers on every parameter's
 // destination must belong to the caller (objectSpec.build clones them).
-func applyInPlace(obj map[string]any, params []param, events map[string]event.Event) error {
+func applyInPlace(obj map[string]any, params []param, events map[string]event.Event, docs *docSet) error {
 	for i := range params {
 		c := &params[i]
-		val, kind, ok, err := c.resolve(events)
+		val, kind, ok, err := c.resolve(events, docs)
 		if err != nil {
 			return err
 		}
@@ -194,7 +238,7 @@ func applyInPlace(obj map[string]any, params []param, events map[string]event.Ev
 func applyToJSON(doc []byte, params []param, events map[string]event.Event) ([]byte, error) {
 	for i := range params {
 		c := &params[i]
-		val, kind, ok, err := c.resolve(events)
+		val, kind, ok, err := c.resolve(events, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // time filters and resets name IANA zones; FC images may lack zoneinfo
@@ -44,6 +45,8 @@ type Program struct {
 	routes    map[route][]*dependency
 	triggers  []*trigger
 	opts      Options
+	// fields are the plain paths the program reads from event data.
+	fields *fieldSet
 }
 
 type route struct{ source, subject string }
@@ -87,6 +90,9 @@ type objectSpec struct {
 	creates bool
 	// trie holds the paths build changes.
 	trie *pathTrie
+	// sensorBox, triggerBox and namespaceBox hold the sensor's name, the
+	// trigger's name and the sensor's namespace as interface values.
+	sensorBox, triggerBox, namespaceBox any
 }
 
 // Compile validates s and compiles it. Errors are *config.FieldError with
@@ -107,6 +113,7 @@ func Compile(s *config.Sensor, opts Options) (*Program, error) {
 	p := &Program{
 		name: s.Metadata.Name, namespace: s.Metadata.Namespace,
 		depIndex: map[string]int{}, routes: map[route][]*dependency{}, opts: opts,
+		fields: newFieldSet(),
 	}
 	for i := range s.Spec.Dependencies {
 		d := &s.Spec.Dependencies[i]
@@ -125,7 +132,7 @@ func Compile(s *config.Sensor, opts Options) (*Program, error) {
 		}
 		f := d.Filters
 		if f != nil && (len(f.Data) > 0 || len(f.Exprs) > 0 || f.Context != nil || f.Time != nil || f.Script != "") {
-			cf, err := compileFilters(config.Path(dp, "filters"), f, d.FiltersLogicalOperator)
+			cf, err := compileFilters(config.Path(dp, "filters"), f, d.FiltersLogicalOperator, p.fields)
 			if err != nil {
 				return nil, err
 			}
@@ -137,7 +144,7 @@ func Compile(s *config.Sensor, opts Options) (*Program, error) {
 		p.routes[r] = append(p.routes[r], cd)
 	}
 	for i := range s.Spec.Triggers {
-		t, err := p.compileTrigger(config.Path("spec", "triggers", i), &s.Spec.Triggers[i])
+		t, err := p.compileTrigger(config.Path("spec", "triggers", i), &s.Spec.Triggers[i], p.fields)
 		if err != nil {
 			return nil, err
 		}
@@ -153,7 +160,10 @@ func Compile(s *config.Sensor, opts Options) (*Program, error) {
 	return p, nil
 }
 
-func (p *Program) compileTrigger(path string, spec *config.Trigger) (*trigger, error) {
+// compileTrigger compiles one trigger; fs registers the data paths it
+// reads (nil when compiling at evaluation time, when the program's
+// fieldSet must not change).
+func (p *Program) compileTrigger(path string, spec *config.Trigger, fs *fieldSet) (*trigger, error) {
 	tt := spec.Template
 	tp := config.Path(path, "template")
 	t := &trigger{name: tt.Name, path: path, spec: spec, typ: tt.Type(), op: tt.Operation()}
@@ -192,7 +202,7 @@ func (p *Program) compileTrigger(path string, spec *config.Trigger) (*trigger, e
 		t.resets = append(t.resets, sched)
 	}
 	if len(spec.Parameters) > 0 {
-		ps, err := compileParams(config.Path(path, "parameters"), spec.Parameters)
+		ps, err := compileParams(config.Path(path, "parameters"), spec.Parameters, fs)
 		if err != nil {
 			return nil, err
 		}
@@ -202,13 +212,16 @@ func (p *Program) compileTrigger(path string, spec *config.Trigger) (*trigger, e
 		}
 		t.tparams, t.tjson = ps, b
 	}
-	obj, err := compileObject(tp, tt)
+	obj, err := compileObject(tp, tt, fs)
 	if err != nil {
 		return nil, err
 	}
+	if obj != nil {
+		obj.sensorBox, obj.triggerBox, obj.namespaceBox = any(p.name), any(tt.Name), any(p.namespace)
+	}
 	t.object = obj
 	if spec.DLQTrigger != nil {
-		if _, err := p.compileTrigger(config.Path(path, "dlqTrigger"), spec.DLQTrigger); err != nil {
+		if _, err := p.compileTrigger(config.Path(path, "dlqTrigger"), spec.DLQTrigger, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -222,7 +235,7 @@ func onlyPresent(n, i int) []bool {
 }
 
 // compileObject prepares the object of an argoWorkflow or k8s trigger.
-func compileObject(tp string, tt *config.TriggerTemplate) (*objectSpec, error) {
+func compileObject(tp string, tt *config.TriggerTemplate, fs *fieldSet) (*objectSpec, error) {
 	var sp string
 	var params []config.TriggerParameter
 	o := &objectSpec{}
@@ -246,7 +259,7 @@ func compileObject(tp string, tt *config.TriggerTemplate) (*objectSpec, error) {
 	default:
 		return nil, nil
 	}
-	ps, err := compileParams(config.Path(sp, "parameters"), params)
+	ps, err := compileParams(config.Path(sp, "parameters"), params, fs)
 	if err != nil {
 		return nil, err
 	}
@@ -358,10 +371,10 @@ func (p *Program) Evaluate(ctx context.Context, ev event.Event) (Result, error) 
 	var matched [8]matchedDep
 	hits := matched[:0]
 	for _, d := range deps {
-		e, ok, err := p.matchDependency(ctx, d, ev)
+		e, doc, ok, err := p.matchDependency(ctx, d, ev)
 		res.Dependencies = append(res.Dependencies, DependencyResult{Name: d.name, Matched: ok, Err: err})
 		if ok {
-			hits = append(hits, matchedDep{d, e})
+			hits = append(hits, matchedDep{d, e, doc})
 		}
 	}
 	if len(hits) == 0 {
@@ -372,19 +385,27 @@ func (p *Program) Evaluate(ctx context.Context, ev event.Event) (Result, error) 
 	}
 	now := p.opts.Now()
 	for _, t := range p.triggers {
-		var mine []matchedDep
-		for _, h := range hits {
-			if t.uses(h.dep.idx) {
-				mine = append(mine, h)
-			}
-		}
-		if len(mine) == 0 {
-			continue
-		}
 		var events map[string]event.Event
+		docs := docSet{fs: p.fields}
 		if t.single {
-			events = map[string]event.Event{mine[0].dep.name: mine[0].ev}
+			h := t.firstHit(hits)
+			if h == nil {
+				continue
+			}
+			events = map[string]event.Event{h.dep.name: h.ev}
+			if h.doc != nil {
+				docs.add(h.dep.name, h.doc)
+			}
 		} else {
+			var mine []matchedDep
+			for _, h := range hits {
+				if t.uses(h.dep.idx) {
+					mine = append(mine, h)
+				}
+			}
+			if len(mine) == 0 {
+				continue
+			}
 			var err error
 			events, err = p.updateState(ctx, t, mine, now)
 			if err != nil {
@@ -394,7 +415,7 @@ func (p *Program) Evaluate(ctx context.Context, ev event.Event) (Result, error) 
 				continue
 			}
 		}
-		f, err := p.fire(t, events)
+		f, err := p.fire(t, events, &docs)
 		if err != nil {
 			res.TriggerErrors = append(res.TriggerErrors, TriggerError{Trigger: t.name, Err: err})
 			continue
@@ -407,6 +428,17 @@ func (p *Program) Evaluate(ctx context.Context, ev event.Event) (Result, error) 
 type matchedDep struct {
 	dep *dependency
 	ev  event.Event
+	doc *docView // the view the filters read, nil when there were none
+}
+
+// firstHit returns the first hit on one of t's dependencies, or nil.
+func (t *trigger) firstHit(hits []matchedDep) *matchedDep {
+	for i := range hits {
+		if t.uses(hits[i].dep.idx) {
+			return &hits[i]
+		}
+	}
+	return nil
 }
 
 func (t *trigger) uses(dep int) bool {
@@ -418,14 +450,15 @@ func (t *trigger) uses(dep int) bool {
 	return false
 }
 
-// matchDependency transforms ev for d and applies d's filters.
-func (p *Program) matchDependency(ctx context.Context, d *dependency, ev event.Event) (event.Event, bool, error) {
+// matchDependency transforms ev for d and applies d's filters; doc is the
+// view of the (transformed) data the filters read.
+func (p *Program) matchDependency(ctx context.Context, d *dependency, ev event.Event) (event.Event, *docView, bool, error) {
 	if d.transform != nil {
 		sctx, cancel := context.WithTimeout(ctx, p.opts.ScriptTimeout)
 		data, err := d.transform.apply(sctx, ev.Data)
 		cancel()
 		if err != nil {
-			return ev, false, fmt.Errorf("transform: %w", err)
+			return ev, nil, false, fmt.Errorf("transform: %w", err)
 		}
 		ev.Data = data
 		if len(data) > 0 {
@@ -433,7 +466,7 @@ func (p *Program) matchDependency(ctx context.Context, d *dependency, ev event.E
 		}
 	}
 	if d.filters == nil {
-		return ev, true, nil
+		return ev, nil, true, nil
 	}
 	fctx := ctx
 	if d.filters.script != nil {
@@ -441,8 +474,9 @@ func (p *Program) matchDependency(ctx context.Context, d *dependency, ev event.E
 		fctx, cancel = context.WithTimeout(ctx, p.opts.ScriptTimeout)
 		defer cancel()
 	}
-	ok, err := d.filters.match(fctx, &ev, p.opts.Now())
-	return ev, ok, err
+	doc := newDocView(ev.Data, p.fields)
+	ok, err := d.filters.match(fctx, &ev, doc, p.opts.Now())
+	return ev, doc, ok, err
 }
 
 // updateState records the matched dependencies of t and returns the events
@@ -504,7 +538,7 @@ func (t *trigger) holds(present []bool) bool {
 }
 
 // fire resolves trigger t for events.
-func (p *Program) fire(t *trigger, events map[string]event.Event) (Firing, error) {
+func (p *Program) fire(t *trigger, events map[string]event.Event, docs *docSet) (Firing, error) {
 	spec := t.spec
 	ct := t
 	if len(t.tparams) > 0 {
@@ -522,12 +556,17 @@ func (p *Program) fire(t *trigger, events map[string]event.Event) (Firing, error
 		resolved := *t.spec
 		resolved.Template = &tmpl
 		spec = &resolved
-		if ct, err = p.compileTrigger(t.path, spec); err != nil {
+		if ct, err = p.compileTrigger(t.path, spec, nil); err != nil {
 			return Firing{}, fmt.Errorf("parameterized trigger template: %w", err)
 		}
 	}
-	deps := sortedKeys(events)
-	ids := make([]string, len(deps))
+	// deps and ids share one allocation.
+	names := make([]string, 2*len(events))
+	deps, ids := names[:0:len(events)], names[len(events):]
+	for d := range events {
+		deps = append(deps, d)
+	}
+	slices.Sort(deps)
 	for i, d := range deps {
 		ids[i] = events[d].ID
 	}
@@ -537,7 +576,7 @@ func (p *Program) fire(t *trigger, events map[string]event.Event) (Firing, error
 		Events: events, EventIDs: ids, object: ct.object,
 	}
 	if ct.object != nil && ct.object.base != nil {
-		obj, err := ct.object.build(ct.object.base, events, p.name, p.namespace, f.Trigger, deps, ids)
+		obj, err := ct.object.build(ct.object.base, events, docs, p.name, p.namespace, f.Trigger, deps, ids)
 		if err != nil {
 			return Firing{}, err
 		}

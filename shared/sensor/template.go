@@ -18,13 +18,20 @@ import (
 // network I/O.
 var sprigRemoved = []string{"env", "expandenv", "getHostByName"}
 
-var funcMap = sync.OnceValue(func() template.FuncMap {
+// sensorFuncMap builds the functions sensor templates may call.
+func sensorFuncMap() template.FuncMap {
 	m := sprig.TxtFuncMap()
 	for _, name := range sprigRemoved {
 		delete(m, name)
 	}
 	return m
-})
+}
+
+// funcMap returns the function map templates are compiled with: built once
+// and shared. The per-event baseline of BenchmarkReferenceSensor replaces
+// it with sensorFuncMap, building a fresh map for every template as Argo
+// Events does for every event.
+var funcMap = sync.OnceValue(sensorFuncMap)
 
 // compileTemplate parses a Go text/template with sprig functions, as Argo
 // Events does for filter and parameter templates.
@@ -78,7 +85,7 @@ func compileStringTemplate(name, src string) (*stringTemplate, error) {
 
 func (st *stringTemplate) exec(in string) (string, error) {
 	if st.fast != nil {
-		out, _ := st.fast.run(func([]string, string) (string, bool) { return in, true })
+		out, _ := st.fast.run(func(*fastPart) (string, bool) { return in, true })
 		return checkOutput(st.t, out)
 	}
 	return execTemplate(st.t, in)
@@ -96,7 +103,7 @@ type jsonTemplate struct {
 	paths [][]string
 }
 
-func compileJSONTemplate(name, src string) (*jsonTemplate, error) {
+func compileJSONTemplate(name, src string, fs *fieldSet) (*jsonTemplate, error) {
 	t, err := compileTemplate(name, src)
 	if err != nil {
 		return nil, err
@@ -106,6 +113,11 @@ func compileJSONTemplate(name, src string) (*jsonTemplate, error) {
 		jt.paths = minimalPaths(fields)
 	}
 	if f, ok := compileFast(t); ok && !f.usesWholeInput() {
+		for i := range f.parts {
+			if f.parts[i].action {
+				f.parts[i].slot = fs.add(f.parts[i].path)
+			}
+		}
 		jt.fast = f
 	}
 	return jt, nil
@@ -146,18 +158,17 @@ func (jt *jsonTemplate) input(doc []byte) any {
 	return in
 }
 
-func (jt *jsonTemplate) exec(doc []byte) (string, error) {
+func (jt *jsonTemplate) exec(doc *docView) (string, error) {
 	if jt.fast != nil {
-		str := bytesString(doc)
-		out, ok := jt.fast.run(func(_ []string, path string) (string, bool) {
-			r := gjson.Get(str, path)
+		out, ok := jt.fast.run(func(p *fastPart) (string, bool) {
+			r := doc.get(p.slot, p.path)
 			return r.Str, r.Type == gjson.String
 		})
 		if ok {
 			return checkOutput(jt.t, strings.Clone(out))
 		}
 	}
-	return execTemplate(jt.t, jt.input(doc))
+	return execTemplate(jt.t, jt.input([]byte(doc.str)))
 }
 
 // inputFields lists the field chains after .Input in t; ok is false when

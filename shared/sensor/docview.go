@@ -1,0 +1,150 @@
+package sensor
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// fieldSet is every plain gjson path (a chain of keys and array indices)
+// a Program reads from event data, as a trie. A docView extracts all of
+// them in one pass over an event's data instead of one scan per path.
+type fieldSet struct {
+	root  fieldNode
+	slots int
+	nodes int
+}
+
+type fieldNode struct {
+	id       int
+	slot     int // -1: no registered path ends here
+	children map[string]*fieldNode
+}
+
+func newFieldSet() *fieldSet {
+	return &fieldSet{root: fieldNode{slot: -1}, nodes: 1}
+}
+
+// add registers a path and returns its slot, or -1 when the path uses
+// gjson syntax beyond plain keys (queries, wildcards, modifiers, escapes)
+// and is looked up with gjson.Get instead. A nil set registers nothing.
+func (fs *fieldSet) add(path string) int {
+	if fs == nil || !plainPath(path) {
+		return -1
+	}
+	n := &fs.root
+	for _, k := range strings.Split(path, ".") {
+		c := n.children[k]
+		if c == nil {
+			if n.children == nil {
+				n.children = map[string]*fieldNode{}
+			}
+			c = &fieldNode{id: fs.nodes, slot: -1}
+			fs.nodes++
+			n.children[k] = c
+		}
+		n = c
+	}
+	if n.slot < 0 {
+		n.slot = fs.slots
+		fs.slots++
+	}
+	return n.slot
+}
+
+// plainPath reports whether path is keys separated by dots with none of
+// gjson's special characters.
+func plainPath(path string) bool {
+	if path == "" {
+		return false
+	}
+	for _, k := range strings.Split(path, ".") {
+		if k == "" || strings.ContainsAny(k, `*?#@|!\{}[]()=<>,~"%:`) || k[0] == '-' {
+			return false
+		}
+		if len(k) > 1 && k[0] == '0' && isIndex(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// docView reads paths from one JSON document: registered paths from a
+// single extraction pass, others with gjson.Get. The document must not
+// change while the view is used.
+type docView struct {
+	str  string
+	fs   *fieldSet
+	done bool
+	res  []gjson.Result
+	seen []bool // nodes visited, when there are more than 64
+	bits uint64 // nodes visited, otherwise
+}
+
+func newDocView(data []byte, fs *fieldSet) *docView {
+	return &docView{str: bytesString(data), fs: fs}
+}
+
+// get returns what gjson.Get(doc, path) returns; slot is path's slot in
+// the view's fieldSet or -1.
+func (v *docView) get(slot int, path string) gjson.Result {
+	if slot < 0 || v.fs == nil {
+		return gjson.Get(v.str, path)
+	}
+	if !v.done {
+		v.done = true
+		v.res = make([]gjson.Result, v.fs.slots)
+		if v.fs.nodes > 64 {
+			v.seen = make([]bool, v.fs.nodes)
+		}
+		v.walk(gjson.Parse(v.str), &v.fs.root)
+	}
+	return v.res[slot]
+}
+
+// walk records r at n's slot and descends into the first occurrence of
+// each child key, as gjson.Get does.
+func (v *docView) walk(r gjson.Result, n *fieldNode) {
+	if n.slot >= 0 {
+		v.res[n.slot] = r
+	}
+	if len(n.children) == 0 {
+		return
+	}
+	found := 0
+	switch {
+	case r.IsObject():
+		r.ForEach(func(k, val gjson.Result) bool {
+			c := n.children[k.Str]
+			if c == nil || v.visit(c.id) {
+				return true
+			}
+			v.walk(val, c)
+			found++
+			return found < len(n.children)
+		})
+	case r.IsArray():
+		i := 0
+		r.ForEach(func(_, val gjson.Result) bool {
+			if c := n.children[strconv.Itoa(i)]; c != nil && !v.visit(c.id) {
+				v.walk(val, c)
+				found++
+			}
+			i++
+			return found < len(n.children)
+		})
+	}
+}
+
+// visit marks node id visited and reports whether it already was.
+func (v *docView) visit(id int) bool {
+	if v.seen != nil {
+		was := v.seen[id]
+		v.seen[id] = true
+		return was
+	}
+	was := v.bits&(1<<uint(id)) != 0
+	v.bits |= 1 << uint(id)
+	return was
+}
