@@ -34,11 +34,11 @@ spec:
 
 const payload = `{"TopicOwner":"1","TopicName":"orders","Subscriber":"1","SubscriptionName":"s","MessageId":"3405CA51807661353B3F0A1B2C3D4E5F","MessageMD5":"x","Message":"{\"orderId\":\"A-1\"}","PublishTime":1772359200123}`
 
-// TestDeployed runs the mns-source binary as FC runs it, publishing to a real NATS
+// TestDeployed runs the mns-source binary as FC runs it, publishing to a real bus
 // JetStream server: it answers with the event ids once the bus holds them,
 // and fails the invocation (so it is retried) when the bus is gone.
 func TestDeployed(t *testing.T) {
-	d := sourcetest.Deploy(t, "github.com/fc-eventing/fc-eventing/functions/mns-source", eventSource)
+	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/mns-source", eventSource)
 	out, err := d.Function.Invoke(context.Background(), []byte(payload))
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestDeployed(t *testing.T) {
 	if _, err := d.Function.Invoke(context.Background(), []byte("[")); !errors.As(err, &fe) {
 		t.Errorf("malformed payload: error = %v, want a function error", err)
 	}
-	d.NATS.Close()
+	d.StopBus()
 	if _, err := d.Function.Invoke(context.Background(), []byte(payload)); !errors.As(err, &fe) {
 		t.Errorf("bus down: error = %v, want a function error", err)
 	}

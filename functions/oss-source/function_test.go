@@ -34,11 +34,11 @@ spec:
 
 const payload = `{"events":[{"eventName":"ObjectCreated:PutObject","eventSource":"acs:oss","eventTime":"2026-03-01T06:21:35.000Z","eventVersion":"1.0","oss":{"bucket":{"name":"images"},"object":{"key":"a/cat.jpg","size":10}},"region":"cn-hangzhou","responseElements":{"requestId":"62A2E2EFD0DEFE3930847A6E"}}]}`
 
-// TestDeployed runs the oss-source binary as FC runs it, publishing to a real NATS
+// TestDeployed runs the oss-source binary as FC runs it, publishing to a real bus
 // JetStream server: it answers with the event ids once the bus holds them,
 // and fails the invocation (so it is retried) when the bus is gone.
 func TestDeployed(t *testing.T) {
-	d := sourcetest.Deploy(t, "github.com/fc-eventing/fc-eventing/functions/oss-source", eventSource)
+	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/oss-source", eventSource)
 	out, err := d.Function.Invoke(context.Background(), []byte(payload))
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestDeployed(t *testing.T) {
 	if _, err := d.Function.Invoke(context.Background(), []byte("[")); !errors.As(err, &fe) {
 		t.Errorf("malformed payload: error = %v, want a function error", err)
 	}
-	d.NATS.Close()
+	d.StopBus()
 	if _, err := d.Function.Invoke(context.Background(), []byte(payload)); !errors.As(err, &fe) {
 		t.Errorf("bus down: error = %v, want a function error", err)
 	}

@@ -68,10 +68,19 @@ func invoke(t *testing.T, d *sourcetest.Deployed, payload []byte) fc.HTTPRespons
 }
 
 // TestDeployedWebhook runs the webhook binary as FC runs it, behind the HTTP
-// trigger, publishing to a real NATS JetStream server.
+// trigger, publishing to each bus a function can use.
 func TestDeployedWebhook(t *testing.T) {
-	d := sourcetest.Deploy(t, "github.com/fc-eventing/fc-eventing/functions/webhook", eventSource,
-		"GITHUB_ACCESS_SECRET="+secret)
+	for name, deploy := range map[string]func(*testing.T, string, string, ...string) *sourcetest.Deployed{
+		"smq": sourcetest.DeploySMQ, "nats": sourcetest.Deploy,
+	} {
+		t.Run(name, func(t *testing.T) {
+			testDeployedWebhook(t, deploy(t, "github.com/fc-eventing/fc-eventing/functions/webhook", eventSource,
+				"GITHUB_ACCESS_SECRET="+secret))
+		})
+	}
+}
+
+func testDeployedWebhook(t *testing.T, d *sourcetest.Deployed) {
 	body := `{"ref":"refs/heads/main","repository":{"full_name":"o/r"}}`
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(body))
@@ -96,7 +105,7 @@ func TestDeployedWebhook(t *testing.T) {
 	}
 
 	// The bus goes away: the provider is told to retry.
-	d.NATS.Close()
+	d.StopBus()
 	if resp := invoke(t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("bus down: %d %s", resp.StatusCode, resp.Body)
 	}

@@ -2,38 +2,36 @@ package sourcetest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/nats"
 	"github.com/fc-eventing/fc-eventing/shared/bus/nats/embedded"
+	"github.com/fc-eventing/fc-eventing/shared/bus/smq"
 	"github.com/fc-eventing/fc-eventing/shared/event"
 	"github.com/fc-eventing/fc-eventing/test/fcruntime"
+	smqserver "github.com/fc-eventing/fc-eventing/test/smqserver/server"
 )
 
 // Deployed is a source function binary, built as for deployment, running
-// under the local FC runtime API and publishing to a real NATS JetStream
-// server embedded in the test.
+// under the local FC runtime API and publishing to a real bus: NATS
+// JetStream embedded in the test, or SMQ through the SMQ protocol server.
 type Deployed struct {
 	Function *fcruntime.Function
-	NATS     *embedded.Server
+	// StopBus takes the bus away, so publishing fails.
+	StopBus func()
+	consume func(ctx context.Context, h bus.Handler) error
 }
 
-// Deploy builds pkg, writes eventSourceYAML into its configuration
-// directory and starts it with FCE_BUS=nats plus env. Everything stops when
-// the test ends.
+// Deploy runs pkg with FCE_BUS=nats on an embedded NATS server.
 func Deploy(t *testing.T, pkg, eventSourceYAML string, env ...string) *Deployed {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	bin, err := fcruntime.Build(ctx, pkg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv, err := embedded.Start(embedded.Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -41,17 +39,68 @@ func Deploy(t *testing.T, pkg, eventSourceYAML string, env ...string) *Deployed 
 	var once sync.Once
 	stop := func() { once.Do(srv.Close) }
 	t.Cleanup(stop)
+	d := &Deployed{StopBus: stop, consume: func(ctx context.Context, h bus.Handler) error {
+		b, err := nats.New(ctx, nats.Config{URL: srv.URL()})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		return b.Consume(ctx, h)
+	}}
+	d.Function = start(t, pkg, eventSourceYAML, nil, append([]string{"FCE_BUS=nats", "FCE_NATS_URL=" + srv.URL()}, env...))
+	return d
+}
+
+var smqSeq atomic.Int64
+
+// DeploySMQ runs pkg on its default bus, SMQ, served by the SMQ protocol
+// server with signature checks; the function gets its credentials as FC
+// passes a role's.
+func DeploySMQ(t *testing.T, pkg, eventSourceYAML string, env ...string) *Deployed {
+	t.Helper()
+	const keyID, secret = "LTAI5tFunctionRole", "function-role-secret"
+	srv, err := smqserver.Start(smqserver.New(smqserver.Config{AccessKeyID: keyID, AccessKeySecret: secret}), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = srv.Close() }) }
+	t.Cleanup(stop)
+	queue := fmt.Sprintf("events-%d", smqSeq.Add(1))
+	b, err := smq.New(smq.Config{Endpoint: srv.Endpoint, AccessKeyID: keyID, AccessKeySecret: secret, Queue: queue,
+		DeadLetterQueue: queue + "-dlq", WaitSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Setup(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	d := &Deployed{StopBus: stop, consume: b.Consume}
+	d.Function = start(t, pkg, eventSourceYAML, &fcruntime.Credentials{AccessKeyID: keyID, AccessKeySecret: secret},
+		append([]string{"FCE_SMQ_ENDPOINT=" + srv.Endpoint, "FCE_SMQ_QUEUE=" + queue}, env...))
+	return d
+}
+
+func start(t *testing.T, pkg, eventSourceYAML string, creds *fcruntime.Credentials, env []string) *fcruntime.Function {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin, err := fcruntime.Build(ctx, pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := t.TempDir()
 	if err := os.WriteFile(filepath.Join(cfg, "eventsource.yaml"), []byte(eventSourceYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := &testWriter{t: t}
-	t.Cleanup(out.stop) // registered first, so it runs after the function is closed
+	t.Cleanup(out.stop) // registered before the close, so it runs after it
 	f, err := fcruntime.Start(ctx, fcruntime.Options{
-		Binary:  bin,
-		Env:     append([]string{"FCE_CONFIG_DIR=" + cfg, "FCE_BUS=nats", "FCE_NATS_URL=" + srv.URL()}, env...),
-		Timeout: 5 * time.Second,
-		Output:  out,
+		Binary:      bin,
+		Env:         append([]string{"FCE_CONFIG_DIR=" + cfg}, env...),
+		Timeout:     5 * time.Second,
+		Credentials: creds,
+		Output:      out,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -61,22 +110,17 @@ func Deploy(t *testing.T, pkg, eventSourceYAML string, env ...string) *Deployed 
 		defer cancel()
 		_ = f.Close(c)
 	})
-	return &Deployed{Function: f, NATS: srv}
+	return f
 }
 
-// Events takes n events off the NATS bus the function publishes to.
+// Events takes n events off the bus the function publishes to.
 func (d *Deployed) Events(t *testing.T, n int) []event.Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	b, err := nats.New(ctx, nats.Config{URL: d.NATS.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	var mu sync.Mutex
 	var got []event.Event
-	_ = b.Consume(ctx, func(_ context.Context, m bus.Message) error {
+	_ = d.consume(ctx, func(_ context.Context, m bus.Message) error {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, m.Event)
@@ -88,7 +132,7 @@ func (d *Deployed) Events(t *testing.T, n int) []event.Event {
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != n {
-		t.Fatalf("got %d events from NATS, want %d", len(got), n)
+		t.Fatalf("got %d events from the bus, want %d", len(got), n)
 	}
 	return got
 }
