@@ -34,8 +34,8 @@ spec:
 
 const payload = `{"TopicOwner":"1","TopicName":"orders","Subscriber":"1","SubscriptionName":"s","MessageId":"3405CA51807661353B3F0A1B2C3D4E5F","MessageMD5":"x","Message":"{\"orderId\":\"A-1\"}","PublishTime":1772359200123}`
 
-// TestDeployed runs the mns-source binary as FC runs it, publishing to a real bus
-// JetStream server: it answers with the event ids once the bus holds them,
+// TestDeployed runs the mns-source binary as FC runs it, publishing to SMQ (its default bus) through
+// the SMQ protocol server: it answers with the event ids once the bus holds them,
 // and fails the invocation (so it is retried) when the bus is gone.
 func TestDeployed(t *testing.T) {
 	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/mns-source", eventSource)

@@ -34,8 +34,8 @@ spec:
 
 const payload = `{"events":[{"eventName":"ObjectCreated:PutObject","eventSource":"acs:oss","eventTime":"2026-03-01T06:21:35.000Z","eventVersion":"1.0","oss":{"bucket":{"name":"images"},"object":{"key":"a/cat.jpg","size":10}},"region":"cn-hangzhou","responseElements":{"requestId":"62A2E2EFD0DEFE3930847A6E"}}]}`
 
-// TestDeployed runs the oss-source binary as FC runs it, publishing to a real bus
-// JetStream server: it answers with the event ids once the bus holds them,
+// TestDeployed runs the oss-source binary as FC runs it, publishing to SMQ (its default bus) through
+// the SMQ protocol server: it answers with the event ids once the bus holds them,
 // and fails the invocation (so it is retried) when the bus is gone.
 func TestDeployed(t *testing.T) {
 	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/oss-source", eventSource)
