@@ -13,8 +13,17 @@
 //
 // Argo Events' conventions are kept: source = EventSource name, subject =
 // event name, type = kind, data shaped as Argo Events shapes it. Where
-// fc-eventing differs: a delivery without a configured secret is refused
-// unless the event says allowUnauthenticated, the event id is the provider's
-// delivery id (so a redelivery keeps it), and a delivery is answered 2xx only
-// after the bus accepted every event it produced.
+// fc-eventing differs:
+//   - a webhook event without a resolved secret is a configuration error
+//     unless it says allowUnauthenticated: true;
+//   - the event id is the provider's delivery id (so a redelivery keeps it);
+//     when one upstream record becomes events of several EventSource events,
+//     each id is qualified with source and subject (Distinct), so a bus that
+//     deduplicates by id keeps them all;
+//   - headers that carry the secret itself (X-Gitlab-Token, X-Codeup-Token,
+//     Gitee's password, Authorization) and Gitee's body "password" do not
+//     travel on in the data;
+//   - a delivery is answered 2xx only after the bus accepted every event it
+//     produced; a refusal of the bus is 503 (webhooks) or a failed invocation
+//     (event functions), so the caller retries.
 package source
