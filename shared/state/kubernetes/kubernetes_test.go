@@ -21,6 +21,7 @@ import (
 	"github.com/fc-eventing/fc-eventing/shared/event"
 	"github.com/fc-eventing/fc-eventing/shared/sensor"
 	"github.com/fc-eventing/fc-eventing/shared/state/kubernetes"
+	"github.com/fc-eventing/fc-eventing/shared/state/memory"
 	"github.com/fc-eventing/fc-eventing/shared/state/statetest"
 	"github.com/fc-eventing/fc-eventing/test/kube"
 )
@@ -160,6 +161,9 @@ func TestConflictRetried(t *testing.T) {
 	key := sensor.Key{Namespace: "conflict", Sensor: "s", Trigger: "t"}
 	add := func(dep string) func(map[string]sensor.Entry) (map[string]sensor.Entry, error) {
 		return func(e map[string]sensor.Entry) (map[string]sensor.Entry, error) {
+			if e == nil {
+				e = map[string]sensor.Entry{}
+			}
 			e[dep] = sensor.Entry{Event: event.Event{ID: dep, Source: "s", Type: "t"}, At: time.Unix(0, 0).UTC()}
 			return e, nil
 		}
@@ -277,5 +281,38 @@ func TestInfraRBAC(t *testing.T) {
 		if err != nil {
 			t.Fatalf("as fc-eventing/fc-eventing-sensor with the RBAC of infra/k8s: %v", err)
 		}
+	}
+}
+
+// BenchmarkUpdate: one state update (quorum read, fn, resourceVersion-checked
+// write) on the real API server, next to the in-memory State as the baseline.
+func BenchmarkUpdate(b *testing.B) {
+	ctx := context.Background()
+	k8sState, err := kubernetes.New(cluster.AdminConfig(), kubernetes.Options{Namespace: stateNamespace})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cluster.EnsureNamespace(ctx, stateNamespace); err != nil {
+		b.Fatal(err)
+	}
+	for name, s := range map[string]sensor.State{"memory": memory.New(), "kubernetes": k8sState} {
+		b.Run(name, func(b *testing.B) {
+			k := sensor.Key{Namespace: "bench", Sensor: "s", Trigger: "t"}
+			i := 0
+			for b.Loop() {
+				i++
+				dep := []string{"push", "upload"}[i%2]
+				err := s.Update(ctx, k, func(e map[string]sensor.Entry) (map[string]sensor.Entry, error) {
+					if e == nil {
+						e = map[string]sensor.Entry{}
+					}
+					e[dep] = sensor.Entry{Event: event.Event{ID: dep, Source: "s", Type: "t"}, At: time.Unix(0, 0).UTC()}
+					return e, nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

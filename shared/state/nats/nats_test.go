@@ -10,6 +10,7 @@ import (
 
 	"github.com/fc-eventing/fc-eventing/shared/event"
 	"github.com/fc-eventing/fc-eventing/shared/sensor"
+	"github.com/fc-eventing/fc-eventing/shared/state/memory"
 	statenats "github.com/fc-eventing/fc-eventing/shared/state/nats"
 	"github.com/fc-eventing/fc-eventing/shared/state/statetest"
 )
@@ -57,6 +58,9 @@ func TestBehaviour(t *testing.T) {
 
 func add(dep string) func(map[string]sensor.Entry) (map[string]sensor.Entry, error) {
 	return func(e map[string]sensor.Entry) (map[string]sensor.Entry, error) {
+		if e == nil {
+			e = map[string]sensor.Entry{}
+		}
 		e[dep] = sensor.Entry{Event: event.Event{ID: dep, Source: "s", Type: "t"}, At: time.Unix(0, 0).UTC()}
 		return e, nil
 	}
@@ -157,4 +161,59 @@ func TestKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkUpdate: one state update (read, fn, revision-checked write) on
+// JetStream, next to the in-memory State as the baseline.
+func BenchmarkUpdate(b *testing.B) {
+	srv := startServerB(b)
+	ctx := context.Background()
+	for name, s := range map[string]sensor.State{
+		"memory": memory.New(),
+		"nats":   connectB(b, srv.ClientURL()),
+	} {
+		b.Run(name, func(b *testing.B) {
+			k := sensor.Key{Namespace: "bench", Sensor: "s", Trigger: "t"}
+			i := 0
+			for b.Loop() {
+				i++
+				dep := "push"
+				if i%2 == 0 {
+					dep = "upload"
+				}
+				if err := s.Update(ctx, k, add(dep)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func startServerB(b *testing.B) *server.Server {
+	b.Helper()
+	srv, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: b.TempDir(), NoSigs: true, NoLog: true,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		b.Fatal("nats-server not ready after 10s")
+	}
+	b.Cleanup(func() {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	})
+	return srv
+}
+
+func connectB(b *testing.B, url string) *statenats.State {
+	b.Helper()
+	s, err := statenats.Connect(context.Background(), url, statenats.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(s.Close)
+	return s
 }
