@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fc-eventing/fc-eventing/test/fcruntime"
 )
 
 // sourceFunctions are the functions that must stay free of Kubernetes
@@ -33,16 +36,16 @@ func TestSourceFunctionsDoNotLinkClientGo(t *testing.T) {
 	}
 }
 
+// TestSourceFunctionBinarySize builds each function as `make build` does
+// for deployment (stripped, linux/amd64) and checks its size.
 func TestSourceFunctionBinarySize(t *testing.T) {
-	dir := t.TempDir()
 	for _, f := range sourceFunctions {
 		t.Run(f, func(t *testing.T) {
-			bin := filepath.Join(dir, f)
-			cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin,
-				"github.com/fc-eventing/fc-eventing/functions/"+f)
-			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("go build: %v\n%s", err, out)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			bin, err := fcruntime.Build(ctx, "github.com/fc-eventing/fc-eventing/functions/"+f)
+			if err != nil {
+				t.Fatal(err)
 			}
 			st, err := os.Stat(bin)
 			if err != nil {
