@@ -1,6 +1,7 @@
 package oss
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,11 +15,6 @@ import (
 
 // Kind is the event type of OSS events.
 const Kind = "oss"
-
-// Notification is the OSS trigger payload.
-type Notification struct {
-	Events []json.RawMessage `json:"events"`
-}
 
 // Record is the part of one notification record events are matched on.
 type Record struct {
@@ -77,17 +73,57 @@ func New(sources []*config.EventSource) (*Decoder, error) {
 // Events reports how many oss events are configured.
 func (d *Decoder) Events() int { return len(d.targets) }
 
+// cloudEvent is an OSS event as an EventBridge-based OSS trigger delivers
+// it: a CloudEvent whose data is the notification record.
+type cloudEvent struct {
+	SpecVersion string          `json:"specversion"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// records returns the notification records of a payload of either trigger:
+// {"events": [...]} (native OSS trigger), or a CloudEvent or an array of
+// them (EventBridge-based OSS trigger).
+func records(payload []byte) ([]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var ces []cloudEvent
+		if err := json.Unmarshal(trimmed, &ces); err != nil {
+			return nil, fmt.Errorf("%w: %v", source.ErrBadRequest, err)
+		}
+		out := make([]json.RawMessage, 0, len(ces))
+		for i, ce := range ces {
+			if ce.SpecVersion == "" || len(ce.Data) == 0 {
+				return nil, fmt.Errorf("%w: element %d is not a CloudEvent with data", source.ErrBadRequest, i)
+			}
+			out = append(out, ce.Data)
+		}
+		return out, nil
+	}
+	var probe struct {
+		Events      []json.RawMessage `json:"events"`
+		SpecVersion string            `json:"specversion"`
+		Data        json.RawMessage   `json:"data"`
+	}
+	if err := json.Unmarshal(trimmed, &probe); err != nil {
+		return nil, fmt.Errorf("%w: %v", source.ErrBadRequest, err)
+	}
+	switch {
+	case probe.Events != nil:
+		return probe.Events, nil
+	case probe.SpecVersion != "" && len(probe.Data) > 0:
+		return []json.RawMessage{probe.Data}, nil
+	}
+	return nil, fmt.Errorf("%w: neither an \"events\" array nor a CloudEvent", source.ErrBadRequest)
+}
+
 // Decode turns one OSS trigger payload into events.
 func (d *Decoder) Decode(_ context.Context, payload []byte) (source.Outcome, error) {
-	var n Notification
-	if err := json.Unmarshal(payload, &n); err != nil {
-		return source.Outcome{}, fmt.Errorf("decoding OSS notification: %w: %v", source.ErrBadRequest, err)
-	}
-	if n.Events == nil {
-		return source.Outcome{}, fmt.Errorf("decoding OSS notification: %w: no \"events\" array", source.ErrBadRequest)
+	recs, err := records(payload)
+	if err != nil {
+		return source.Outcome{}, fmt.Errorf("decoding OSS notification: %w", err)
 	}
 	var out source.Outcome
-	for i, raw := range n.Events {
+	for i, raw := range recs {
 		var r Record
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return source.Outcome{}, fmt.Errorf("decoding OSS notification record %d: %w: %v", i, source.ErrBadRequest, err)
