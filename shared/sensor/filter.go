@@ -196,7 +196,7 @@ func compileFilters(p string, f *config.EventDependencyFilter, op config.Logical
 // the first failing filter's error; with "or" the errors of all filters
 // joined. Unlike Argo Events, an "or" that passed is a match even when
 // another filter errored (the error is still returned).
-func (f *filters) match(ctx context.Context, ev *event.Event, doc *docView, now time.Time) (bool, error) {
+func (f *filters) match(ctx context.Context, ev *event.Event, doc *docView, now func() time.Time) (bool, error) {
 	if f == nil {
 		return true, nil
 	}
@@ -236,7 +236,7 @@ func (f *filters) match(ctx context.Context, ev *event.Event, doc *docView, now 
 	if f.time != nil {
 		t := ev.Time
 		if t.IsZero() {
-			t = now
+			t = now()
 		}
 		ok := f.time.match(t)
 		pass, all = pass || ok, all && ok

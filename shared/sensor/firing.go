@@ -89,29 +89,28 @@ func (f Firing) Resolve(base map[string]any) (map[string]any, error) {
 // of the sensor, the trigger and the dependencies and ids of the events
 // used. The same events always give the same name.
 func ObjectName(generateName, sensor, trigger string, deps, ids []string) string {
-	h := sha256.New()
-	h.Write([]byte(sensor))
-	h.Write([]byte{0})
-	h.Write([]byte(trigger))
+	var in [256]byte
+	b := append(in[:0], sensor...)
+	b = append(b, 0)
+	b = append(b, trigger...)
 	for i, id := range ids {
-		h.Write([]byte{0})
+		b = append(b, 0)
 		if i < len(deps) {
-			h.Write([]byte(deps[i]))
+			b = append(b, deps[i]...)
 		}
-		h.Write([]byte{'='})
-		h.Write([]byte(id))
+		b = append(b, '=')
+		b = append(b, id...)
 	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
+	sum := sha256.Sum256(b)
 	const hashLen = 10
 	prefix := generateName
 	if max := 63 - hashLen; len(prefix) > max {
 		prefix = prefix[:max]
 	}
 	var buf [64]byte
-	b := append(buf[:0], prefix...)
-	b = hex.AppendEncode(b, sum[:hashLen/2])
-	return string(b)
+	name := append(buf[:0], prefix...)
+	name = hex.AppendEncode(name, sum[:hashLen/2])
+	return string(name)
 }
 
 // build makes the object from base for one firing: it copies the

@@ -383,7 +383,7 @@ func (p *Program) Evaluate(ctx context.Context, ev event.Event) (Result, error) 
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	now := p.opts.Now()
+	var now time.Time
 	for _, t := range p.triggers {
 		var events map[string]event.Event
 		docs := docSet{fs: p.fields}
@@ -405,6 +405,9 @@ func (p *Program) Evaluate(ctx context.Context, ev event.Event) (Result, error) 
 			}
 			if len(mine) == 0 {
 				continue
+			}
+			if now.IsZero() {
+				now = p.opts.Now()
 			}
 			var err error
 			events, err = p.updateState(ctx, t, mine, now)
@@ -475,7 +478,7 @@ func (p *Program) matchDependency(ctx context.Context, d *dependency, ev event.E
 		defer cancel()
 	}
 	doc := newDocView(ev.Data, p.fields)
-	ok, err := d.filters.match(fctx, &ev, doc, p.opts.Now())
+	ok, err := d.filters.match(fctx, &ev, doc, p.opts.Now)
 	return ev, doc, ok, err
 }
 
