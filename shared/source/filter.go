@@ -3,6 +3,7 @@ package source
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -10,6 +11,38 @@ import (
 
 	"github.com/fc-eventing/fc-eventing/shared/event"
 )
+
+// helpers are the functions Argo Events puts beside the data in a filter's
+// environment, besides expr-lang's builtins. Its "sprig" namespace is left
+// out: the template library would add megabytes to every source function.
+var helpers = map[string]any{
+	"toJson": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+	"asInt": func(v any) (int, error) {
+		switch w := v.(type) {
+		case float64:
+			return int(w), nil
+		case string:
+			return strconv.Atoi(w)
+		case int:
+			return w, nil
+		}
+		return 0, fmt.Errorf("asInt: cannot convert %T", v)
+	},
+	"asFloat": func(v any) (float64, error) {
+		switch w := v.(type) {
+		case float64:
+			return w, nil
+		case string:
+			return strconv.ParseFloat(w, 64)
+		case int:
+			return float64(w), nil
+		}
+		return 0, fmt.Errorf("asFloat: cannot convert %T", v)
+	},
+}
 
 // Filter is a compiled event-source filter expression (Argo Events'
 // spec.<kind>.<event>.filter.expression): an expr-lang boolean expression
@@ -42,7 +75,10 @@ func (f *Filter) Match(data json.RawMessage) (bool, error) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return false, fmt.Errorf("filter %q: event data is not a JSON object: %w", f.src, err)
 	}
-	env := make(map[string]any, len(top))
+	env := make(map[string]any, len(top)+len(helpers))
+	for k, v := range helpers {
+		env[k] = v
+	}
 	for k, v := range top {
 		env[strings.ReplaceAll(k, "-", "_")] = v
 	}

@@ -67,6 +67,16 @@ func TestFilter(t *testing.T) {
 			t.Errorf("%s: Match = %v, %v", name, got, err)
 		}
 	}
+	h, err := NewFilter(`asInt(body.n) + 1 == 3 && asFloat(body.f) > 1.5 && toJson(body.tags) == "[\"a\"]"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := h.Match(json.RawMessage(`{"body": {"n": "2", "f": 1.75, "tags": ["a"]}}`)); !ok || err != nil {
+		t.Errorf("helpers: Match = %v, %v", ok, err)
+	}
+	if ok, err := h.Match(json.RawMessage(`{"body": {"n": "two", "f": 1.75, "tags": ["a"]}}`)); ok || err == nil {
+		t.Errorf("helper error: Match = %v, %v", ok, err)
+	}
 	var nilFilter *Filter
 	if ok, err := nilFilter.Match(json.RawMessage(`null`)); !ok || err != nil {
 		t.Errorf("nil filter = %v, %v", ok, err)
