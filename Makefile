@@ -43,6 +43,7 @@ run: cli
 	GITHUB_WEBHOOK_SECRET="$${GITHUB_WEBHOOK_SECRET:-local-dev-secret}" \
 	REGISTRY_HOOK_TOKEN="$${REGISTRY_HOOK_TOKEN:-local-dev-token}" \
 	APPROVALS_HOOK_TOKEN="$${APPROVALS_HOOK_TOKEN:-local-dev-token}" \
+	GITLAB_WEBHOOK_TOKEN="$${GITLAB_WEBHOOK_TOKEN:-local-dev-token}" \
 	./bin/fceventing serve --config $(EXAMPLES) $(SERVE_FLAGS)
 
 ## bench: benchmarks, each with its baseline in the same run

@@ -23,7 +23,7 @@ import (
 func init() {
 	register(command{
 		name:    "emit",
-		summary: "send a sample delivery (GitHub, GitLab, webhook, OSS) to a running serve",
+		summary: "send a sample delivery (GitHub, GitLab, webhook, OSS, SMQ, EventBridge) to a running serve",
 		run:     runEmit,
 	})
 }
@@ -46,14 +46,17 @@ type emitOptions struct {
 	key      string
 	bucket   string
 	data     string
+	topic    string
 	now      time.Time
 }
 
 var emitKinds = map[string]emitKind{
-	"github":  {events: []string{"push", "ping", "pull_request"}, fallback: "push", build: githubDelivery},
-	"gitlab":  {events: []string{"push"}, fallback: "push", build: gitlabDelivery},
-	"webhook": {events: []string{"post"}, fallback: "post", build: webhookDelivery},
-	"oss":     {events: []string{"put", "delete"}, fallback: "put", build: ossDelivery},
+	"github":      {events: []string{"push", "ping", "pull_request"}, fallback: "push", build: githubDelivery},
+	"gitlab":      {events: []string{"push"}, fallback: "push", build: gitlabDelivery},
+	"webhook":     {events: []string{"post"}, fallback: "post", build: webhookDelivery},
+	"oss":         {events: []string{"put", "delete"}, fallback: "put", build: ossDelivery},
+	"mns":         {events: []string{"topic"}, fallback: "topic", build: mnsDelivery},
+	"eventbridge": {events: []string{"ecs-running"}, fallback: "ecs-running", build: eventbridgeDelivery},
 }
 
 func emitUsage(w io.Writer, fs *flag.FlagSet) {
@@ -66,11 +69,12 @@ func emitUsage(w io.Writer, fs *flag.FlagSet) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, strings.Join(emitKinds[n].events, ", "))
+		fmt.Fprintf(w, "  %-12s %s\n", n, strings.Join(emitKinds[n].events, ", "))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "github signs with X-Hub-Signature-256, gitlab sends X-Gitlab-Token, webhook sends")
-	fmt.Fprintln(w, "Authorization: Bearer; oss sends the payload FC hands oss-source (POST it to /fc/oss-source).")
+	fmt.Fprintln(w, "Authorization: Bearer; oss, mns and eventbridge send the payload FC hands oss-source,")
+	fmt.Fprintln(w, "mns-source and eventbridge-source: POST them to /fc/oss-source, /fc/mns-source, /fc/eventbridge-source.")
 	fmt.Fprintln(w)
 	fs.PrintDefaults()
 }
@@ -86,7 +90,8 @@ func runEmit(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&o.repo, "repo", "example/app", "`owner/name` of the repository")
 	fs.StringVar(&o.bucket, "bucket", "example-ingest", "OSS `bucket`")
 	fs.StringVar(&o.key, "key", "incoming/orders.csv", "OSS object `key`")
-	fs.StringVar(&o.data, "data", "", "JSON `body` of a generic webhook (default: a small sample)")
+	fs.StringVar(&o.data, "data", "", "JSON `body` of a generic webhook or SMQ message (default: a small sample)")
+	fs.StringVar(&o.topic, "topic", "orders", "SMQ `topic` of an mns message")
 	fs.Usage = func() { emitUsage(e.stderr, fs) }
 	// The kind and event come first; flags follow.
 	var pos []string
@@ -106,7 +111,7 @@ func runEmit(ctx context.Context, e *env, args []string) int {
 	}
 	kind, ok := emitKinds[pos[0]]
 	if !ok {
-		return invalid(e, fmt.Errorf("unknown kind %q (want github, gitlab, webhook or oss)", pos[0]))
+		return invalid(e, fmt.Errorf("unknown kind %q (want eventbridge, github, gitlab, mns, oss or webhook)", pos[0]))
 	}
 	event := kind.fallback
 	if len(pos) == 2 {
@@ -308,6 +313,46 @@ func ossDelivery(o emitOptions, event string) (*http.Request, error) {
 	body, err := json.Marshal(map[string]any{"events": []any{rec}})
 	if err != nil {
 		return nil, fmt.Errorf("encoding OSS notification: %w", err)
+	}
+	return jsonRequest(o.to, body)
+}
+
+// mnsDelivery is the payload an SMQ topic subscription in JSON format
+// hands mns-source: the message and its metadata.
+func mnsDelivery(o emitOptions, _ string) (*http.Request, error) {
+	msg := o.data
+	if msg == "" {
+		msg = `{"orderId":"A-1001","amount":42.5}`
+	}
+	if !json.Valid([]byte(msg)) {
+		return nil, errors.New("--data is not valid JSON")
+	}
+	id := strings.ToUpper(strings.ReplaceAll(o.delivery, "-", ""))
+	sum := sha256.Sum256([]byte(msg))
+	body, err := json.Marshal(map[string]any{
+		"TopicOwner": "1234567890123456", "Subscriber": "1234567890123456",
+		"TopicName": o.topic, "SubscriptionName": "fc-eventing-" + o.topic,
+		"Message": msg, "MessageId": id, "MessageMD5": strings.ToUpper(hex.EncodeToString(sum[:16])),
+		"PublishTime": o.now.UnixMilli(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding SMQ message: %w", err)
+	}
+	return jsonRequest(o.to, body)
+}
+
+// eventbridgeDelivery is the CloudEvent an EventBridge rule hands
+// eventbridge-source: an ECS instance that reached Running.
+func eventbridgeDelivery(o emitOptions, _ string) (*http.Request, error) {
+	body, err := json.Marshal(map[string]any{
+		"specversion": "1.0", "id": o.delivery, "source": "acs.ecs", "type": "ecs:Instance:StateChange",
+		"subject": "acs.ecs:cn-hangzhou:1234567890123456:215672", "time": o.now.Format(time.RFC3339Nano),
+		"datacontenttype": "application/json;charset=utf-8", "aliyunaccountid": "1234567890123456",
+		"aliyuneventbusname": "default", "aliyunregionid": "cn-hangzhou",
+		"data": map[string]any{"instanceId": "i-" + sha1Hex(o.delivery)[:20], "state": "Running"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding EventBridge event: %w", err)
 	}
 	return jsonRequest(o.to, body)
 }

@@ -61,6 +61,9 @@ func TestEmitToServe(t *testing.T) {
 		{"github", "ping", "--to", r.url + "/github/push", "--secret", serveSecret},
 		{"webhook", "--to", r.url + "/registry/pushed", "--secret", "registry-token", "--data", `{"tag":"v2.0.0"}`},
 		{"oss", "put", "--to", r.url + "/fc/oss-source", "--delivery", "0123456789abcdef01234567"},
+		{"gitlab", "push", "--to", r.url + "/gitlab/push", "--secret", "gitlab-token"},
+		{"mns", "--to", r.url + "/fc/mns-source"},
+		{"eventbridge", "--to", r.url + "/fc/eventbridge-source"},
 	} {
 		if code, stdout, stderr := emit(t, args...); code != exitOK {
 			t.Errorf("emit %v: exit %d: %s%s", args, code, stdout, stderr)
@@ -73,9 +76,21 @@ func TestEmitToServe(t *testing.T) {
 	if code := r.shutdown(t); code != exitOK {
 		t.Fatalf("serve exited with %d", code)
 	}
-	entries, err := os.ReadDir(filepath.Join(out, "data"))
-	if err != nil || len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "import-") {
-		t.Errorf("OSS upload objects = %v (%v)", entries, err)
+	for ns, prefix := range map[string]string{"data": "import-", "shop": "fulfil-", "ops": "provision-"} {
+		entries, err := os.ReadDir(filepath.Join(out, ns))
+		if err != nil || len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), prefix) {
+			t.Errorf("objects in %s = %v (%v), want one %s*", ns, entries, err, prefix)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(out, "argo"))
+	var tests int
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), "test-") {
+			tests++
+		}
+	}
+	if err != nil || tests != 1 {
+		t.Errorf("GitLab push objects = %v (%v), want one test-*", entries, err)
 	}
 }
 

@@ -32,6 +32,7 @@ func serveConfig(t *testing.T) string {
 	t.Setenv("GITHUB_WEBHOOK_SECRET", serveSecret)
 	t.Setenv("REGISTRY_HOOK_TOKEN", "registry-token")
 	t.Setenv("APPROVALS_HOOK_TOKEN", "approvals-token")
+	t.Setenv("GITLAB_WEBHOOK_TOKEN", "gitlab-token")
 	dir := t.TempDir()
 	for _, sub := range []string{"sensors", "eventsources"} {
 		src := filepath.Join("..", "..", "examples", sub)
