@@ -23,5 +23,7 @@
 //   - A url source's certificate is always verified; sources are cached and fetched again only
 //     when changed (see SourceConfig). git and s3 sources are refused; oss is added.
 //   - patchStrategy json takes its RFC 6902 operations from the object's "patch" key.
-//   - resubmit --memoized is refused.
+//   - Node status that Argo offloaded to its database cannot be reached through the Kubernetes
+//     API: operations that need the nodes (retry, resume, stop by node, memoized resubmit) refuse
+//     such a workflow.
 package argo

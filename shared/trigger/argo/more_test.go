@@ -313,3 +313,52 @@ func decompressNodes(t *testing.T, s string) wfv1.Nodes {
 	}
 	return nodes
 }
+
+// TestResubmitMemoized resubmits a failed workflow with --memoized: its nodes come along under
+// the new name, the succeeded pod as Skipped, the failed one Pending.
+func TestResubmitMemoized(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t)
+	ns := namespace(t)
+	put(t, workflowsGVR, ns, failedWorkflow("etl"))
+	f := firing(ns, "again", sensor.TypeArgoWorkflow, "resubmit", obj(t, `{apiVersion: argoproj.io/v1alpha1, kind: Workflow, metadata: {name: etl}}`))
+	f.Spec.Template.ArgoWorkflow.Args = []string{"--memoized"}
+	out, err := c.Execute(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := toWF(t, get(t, workflowsGVR, ns, out.Name))
+	byName := map[string]wfv1.NodeStatus{}
+	for id, n := range wf.Status.Nodes {
+		if id != wf.NodeID(n.Name) {
+			t.Errorf("node %s has id %s, want %s", n.Name, id, wf.NodeID(n.Name))
+		}
+		byName[n.Name] = n
+	}
+	want := map[string]wfv1.NodePhase{
+		wf.Name:             wfv1.NodePending,
+		wf.Name + "[0]":     wfv1.NodePending,
+		wf.Name + "[0].ok":  wfv1.NodeSkipped,
+		wf.Name + "[0].bad": wfv1.NodePending,
+	}
+	got := map[string]wfv1.NodePhase{}
+	for n, s := range byName {
+		got[n] = s.Phase
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("memoized nodes (-want +got):\n%s", diff)
+	}
+	if ok := byName[wf.Name+"[0].ok"]; ok.Type != wfv1.NodeTypeSkipped || ok.Message != "original pod: etl-ok" {
+		t.Errorf("succeeded pod carried as %s %q", ok.Type, ok.Message)
+	}
+	if wf.Status.Phase != wfv1.WorkflowUnknown {
+		t.Errorf("phase %q, want Unknown", wf.Status.Phase)
+	}
+
+	// Memoized resubmit of a workflow that did not fail is refused.
+	put(t, workflowsGVR, ns, helloWorkflow("fine")+"status: {phase: Succeeded}\n")
+	f.Object = obj(t, `{apiVersion: argoproj.io/v1alpha1, kind: Workflow, metadata: {name: fine}}`)
+	if _, err := c.Execute(ctx, f); !errors.Is(err, argo.ErrPermanent) || !strings.Contains(err.Error(), "memoized") {
+		t.Fatalf("memoized resubmit of a succeeded workflow: %v", err)
+	}
+}

@@ -105,14 +105,15 @@ func (c *Client) argoWorkflow(ctx context.Context, f sensor.Firing, obj *unstruc
 		if err != nil {
 			return out, err
 		}
-		wf, err := formulateResubmit(old, args)
+		// Argo lets generateName pick a random name; the name here is derived from the events so
+		// that a redelivered event finds its resubmission already there.
+		gen := old.GenerateName
+		if gen == "" {
+			gen = old.Name + "-"
+		}
+		wf, err := formulateResubmit(old, args, objectName(gen, f), c.now())
 		if err != nil {
 			return out, err
-		}
-		if wf.Name == "" {
-			// Argo lets generateName pick a random name; the name here is derived from the
-			// events so that a redelivered event finds its resubmission already there.
-			wf.Name = objectName(wf.GenerateName, f)
 		}
 		wf.Namespace = ns
 		return c.createWorkflow(ctx, wf, out)
@@ -303,8 +304,10 @@ func workflowFromCron(cron *wfv1.CronWorkflow, now time.Time) *wfv1.Workflow {
 	return wf
 }
 
-// formulateResubmit builds the new Workflow `argo resubmit` creates (FormulateResubmitWorkflow).
-func formulateResubmit(old *wfv1.Workflow, a config.ArgoArgs) (*wfv1.Workflow, error) {
+// formulateResubmit builds the new Workflow `argo resubmit` creates (FormulateResubmitWorkflow),
+// named name. With --memoized the old workflow's nodes are carried over under the new name:
+// succeeded pods as Skipped (so they are not run again), the others Pending.
+func formulateResubmit(old *wfv1.Workflow, a config.ArgoArgs, name string, now time.Time) (*wfv1.Workflow, error) {
 	wf := &wfv1.Workflow{TypeMeta: old.TypeMeta}
 	if wf.APIVersion == "" {
 		wf.APIVersion, wf.Kind = wfv1.SchemeGroupVersion.String(), "Workflow"
@@ -314,13 +317,13 @@ func formulateResubmit(old *wfv1.Workflow, a config.ArgoArgs) (*wfv1.Workflow, e
 	} else {
 		wf.GenerateName = old.Name + "-"
 	}
+	wf.Name = name
 	if a.Memoized {
 		switch old.Status.Phase {
 		case wfv1.WorkflowFailed, wfv1.WorkflowError:
 		default:
 			return nil, permanent(fmt.Errorf("workflow %s/%s must be Failed/Error to resubmit in memoized mode, it is %q", old.Namespace, old.Name, old.Status.Phase))
 		}
-		return nil, permanent(errors.New("memoized resubmit renames the old nodes under a new name and is not carried out by triggers; resubmit without --memoized"))
 	}
 	wf.Spec = *old.Spec.DeepCopy()
 	if wf.Spec.ActiveDeadlineSeconds != nil && *wf.Spec.ActiveDeadlineSeconds == 0 {
@@ -342,6 +345,64 @@ func formulateResubmit(old *wfv1.Workflow, a config.ArgoArgs) (*wfv1.Workflow, e
 	}
 	wf.OwnerReferences = append(wf.OwnerReferences, old.OwnerReferences...)
 	overrideParameters(wf, a.Parameters)
+	if !a.Memoized {
+		return wf, nil
+	}
+	if _, err := hydrate(old); err != nil {
+		return nil, err
+	}
+	rename := func(n string) string {
+		if strings.HasPrefix(n, old.Name) {
+			return wf.Name + strings.TrimPrefix(n, old.Name)
+		}
+		return n
+	}
+	newID := func(oldID string) string { return wf.NodeID(rename(old.Status.Nodes[oldID].Name)) }
+	onExit := old.Name + ".onExit"
+	wf.Status.Nodes = wfv1.Nodes{}
+	for _, n := range old.Status.Nodes {
+		if strings.HasPrefix(n.Name, onExit) {
+			continue
+		}
+		nn := n.DeepCopy()
+		originalID := n.ID
+		nn.Name = rename(n.Name)
+		nn.ID = wf.NodeID(nn.Name)
+		if n.BoundaryID != "" {
+			nn.BoundaryID = newID(n.BoundaryID)
+		}
+		if nn.FailedOrError() && nn.Type == wfv1.NodeTypePod {
+			nn.StartedAt, nn.FinishedAt = metav1.Time{}, metav1.Time{}
+		} else {
+			nn.StartedAt = metav1.Time{Time: now.UTC()}
+			nn.FinishedAt = nn.StartedAt
+		}
+		nn.Children = make([]string, len(n.Children))
+		for i, ch := range n.Children {
+			nn.Children[i] = newID(ch)
+		}
+		nn.OutboundNodes = make([]string, len(n.OutboundNodes))
+		for i, o := range n.OutboundNodes {
+			nn.OutboundNodes[i] = newID(o)
+		}
+		switch {
+		case !nn.FailedOrError() && nn.Type == wfv1.NodeTypePod:
+			nn.Phase, nn.Type = wfv1.NodeSkipped, wfv1.NodeTypeSkipped
+			nn.Message = "original pod: " + originalID
+		case nn.Type == wfv1.NodeTypeSkipped && !descendantSucceeded(old.Status.Nodes, n, map[string]bool{}, map[string]bool{}):
+			delete(wf.Status.Nodes, nn.ID)
+			continue
+		default:
+			nn.Phase, nn.Message = wfv1.NodePending, ""
+		}
+		wf.Status.Nodes[nn.ID] = *nn
+	}
+	wf.Status.StoredTemplates = map[string]wfv1.Template{}
+	for id, t := range old.Status.StoredTemplates {
+		wf.Status.StoredTemplates[id] = t
+	}
+	wf.Status.Conditions = wfv1.Conditions{{Status: metav1.ConditionFalse, Type: wfv1.ConditionTypeCompleted}}
+	wf.Status.Phase = wfv1.WorkflowUnknown
 	return wf, nil
 }
 
@@ -382,7 +443,7 @@ func fromWorkflow(wf *wfv1.Workflow) (*unstructured.Unstructured, error) {
 	u := &unstructured.Unstructured{Object: m}
 	// A new Workflow carries no status, and a zero creationTimestamp encodes as null.
 	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	if wf.ResourceVersion == "" {
+	if wf.ResourceVersion == "" && wf.Status.Phase == "" && len(wf.Status.Nodes) == 0 && wf.Status.CompressedNodes == "" {
 		unstructured.RemoveNestedField(u.Object, "status")
 	}
 	return u, nil
