@@ -239,11 +239,11 @@ func (rt *Router) refuse(ctx context.Context, route *Route, err error) Reply {
 // status; the error result is for the FC runtime and stays nil.
 func (rt *Router) ServeFC(ctx context.Context, req fc.HTTPRequest) (fc.HTTPResponse, error) {
 	reply := rt.serveFC(ctx, &req)
-	return fc.HTTPResponse{
-		StatusCode: reply.Status,
-		Headers:    map[string]string{"Content-Type": "application/json"},
-		Body:       string(reply.Body()),
-	}, nil
+	headers := map[string]string{"Content-Type": "application/json"}
+	if reply.Status == http.StatusMethodNotAllowed {
+		headers["Allow"] = strings.Join(allowed(rt.routes[req.Path()]), ", ")
+	}
+	return fc.HTTPResponse{StatusCode: reply.Status, Headers: headers, Body: string(reply.Body())}, nil
 }
 
 func (rt *Router) serveFC(ctx context.Context, req *fc.HTTPRequest) Reply {

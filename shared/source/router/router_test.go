@@ -183,6 +183,9 @@ func TestServeFC(t *testing.T) {
 			if len(reply.Events) != r.events || b.Len() != r.events {
 				t.Errorf("answer events %v, bus holds %d, want %d", reply.Events, b.Len(), r.events)
 			}
+			if r.status == http.StatusMethodNotAllowed && resp.Headers["Allow"] != "POST" {
+				t.Errorf("Allow = %q", resp.Headers["Allow"])
+			}
 		})
 	}
 }
