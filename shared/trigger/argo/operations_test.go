@@ -3,12 +3,15 @@ package argo_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -188,9 +191,20 @@ metadata: {name: release}
 		ns := namespace(t)
 		put(t, workflowsGVR, ns, withLabels(failedWorkflow("flaky"),
 			"workflows.argoproj.io/completed", "true", "workflows.argoproj.io/phase", "Failed"))
+		// The pods the controller ran, named as Argo names them (v2: workflow-template-fnv32a(node name)).
+		put(t, serviceAccountsGVR, ns, `{apiVersion: v1, kind: ServiceAccount, metadata: {name: default}}`)
+		okPod, badPod := argoPodName("flaky", "main", "flaky[0].ok"), argoPodName("flaky", "main", "flaky[0].bad")
+		for _, p := range []string{okPod, badPod} {
+			put(t, podsGVR, ns, `{apiVersion: v1, kind: Pod, metadata: {name: `+p+`}, spec: {containers: [{name: main, image: busybox}]}}`)
+		}
 		f := firing(ns, "retry", sensor.TypeArgoWorkflow, "retry", obj(t, `{apiVersion: argoproj.io/v1alpha1, kind: Workflow, metadata: {name: flaky}}`))
 		if _, err := c.Execute(ctx, f); err != nil {
 			t.Fatal(err)
+		}
+		// The failed node's pod is deleted so that it runs again; the succeeded one stays.
+		if !gone(t, podsGVR, ns, badPod) || gone(t, podsGVR, ns, okPod) {
+			t.Errorf("after retry: pod %s gone=%v (want true), pod %s gone=%v (want false)",
+				badPod, gone(t, podsGVR, ns, badPod), okPod, gone(t, podsGVR, ns, okPod))
 		}
 		wf := toWF(t, get(t, workflowsGVR, ns, "flaky"))
 		if wf.Status.Phase != wfv1.WorkflowRunning || wf.Labels["workflows.argoproj.io/phase"] != "Running" {
@@ -303,4 +317,15 @@ status:
 			}
 		})
 	}
+}
+
+var (
+	podsGVR            = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+	serviceAccountsGVR = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
+)
+
+func argoPodName(workflow, template, node string) string {
+	h := fnv.New32a()
+	h.Write([]byte(node))
+	return fmt.Sprintf("%s-%s-%d", workflow, template, h.Sum32())
 }
