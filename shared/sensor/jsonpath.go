@@ -142,7 +142,7 @@ func setInPlace(cur any, present bool, keys []string, value any, raw string) (an
 			return nil, err
 		}
 		c[k] = child
-		return c, nil
+		return cur, nil
 	case []any:
 		if !isIndex(k) {
 			return nil, fmt.Errorf("setting %q: cannot set array element for non-numeric key %q", raw, k)
@@ -161,7 +161,7 @@ func setInPlace(cur any, present bool, keys []string, value any, raw string) (an
 				return nil, err
 			}
 			c[idx] = child
-			return c, nil
+			return cur, nil // cur, not c: boxing the slice again would allocate
 		}
 		return setIndex(c, k, keys, value, raw)
 	default:
