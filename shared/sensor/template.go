@@ -28,9 +28,7 @@ func sensorFuncMap() template.FuncMap {
 }
 
 // funcMap returns the function map templates are compiled with: built once
-// and shared. The per-event baseline of BenchmarkReferenceSensor replaces
-// it with sensorFuncMap, building a fresh map for every template as Argo
-// Events does for every event.
+// and shared.
 var funcMap = sync.OnceValue(sensorFuncMap)
 
 // compileTemplate parses a Go text/template with sprig functions, as Argo
