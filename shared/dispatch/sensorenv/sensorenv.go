@@ -139,6 +139,11 @@ func Push(getenv func(string) string) (*smq.Push, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dead-letter queue: %w", err)
 		}
+		if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
+			// The SMQ SDK panics on empty credentials; FC always sets them
+			// for the function's role.
+			return nil, fmt.Errorf("dead-letter queue: %s and %s are not set", ossref.EnvKeyID, ossref.EnvSecret)
+		}
 		cfg.Queue, cfg.Topic = cfg.DeadLetterQueue, ""
 		dlq, err := smq.New(cfg)
 		if err != nil {
