@@ -1,7 +1,6 @@
 package sensor
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -77,6 +76,7 @@ type docView struct {
 	str  string
 	fs   *fieldSet
 	done bool
+	ok   bool // the document is valid JSON, once done
 	res  []gjson.Result
 	seen []bool // nodes visited, when there are more than 64
 	bits uint64 // nodes visited, otherwise
@@ -89,52 +89,28 @@ func newDocView(data []byte, fs *fieldSet) *docView {
 // get returns what gjson.Get(doc, path) returns; slot is path's slot in
 // the view's fieldSet or -1.
 func (v *docView) get(slot int, path string) gjson.Result {
-	if slot < 0 || v.fs == nil {
+	if slot < 0 || v.fs == nil || !v.valid() {
 		return gjson.Get(v.str, path)
-	}
-	if !v.done {
-		v.done = true
-		v.res = make([]gjson.Result, v.fs.slots)
-		if v.fs.nodes > 64 {
-			v.seen = make([]bool, v.fs.nodes)
-		}
-		v.walk(gjson.Parse(v.str), &v.fs.root)
 	}
 	return v.res[slot]
 }
 
-// walk records r at n's slot and descends into the first occurrence of
-// each child key, as gjson.Get does.
-func (v *docView) walk(r gjson.Result, n *fieldNode) {
-	if n.slot >= 0 {
-		v.res[n.slot] = r
+// valid reports whether the document is valid JSON (gjson.Valid),
+// extracting the registered paths on the first call.
+func (v *docView) valid() bool {
+	if !v.done {
+		v.done = true
+		if v.fs == nil {
+			v.ok = gjson.Valid(v.str)
+			return v.ok
+		}
+		v.res = make([]gjson.Result, v.fs.slots)
+		if v.fs.nodes > 64 {
+			v.seen = make([]bool, v.fs.nodes)
+		}
+		v.ok = v.scan()
 	}
-	if len(n.children) == 0 {
-		return
-	}
-	found := 0
-	switch {
-	case r.IsObject():
-		r.ForEach(func(k, val gjson.Result) bool {
-			c := n.children[k.Str]
-			if c == nil || v.visit(c.id) {
-				return true
-			}
-			v.walk(val, c)
-			found++
-			return found < len(n.children)
-		})
-	case r.IsArray():
-		i := 0
-		r.ForEach(func(_, val gjson.Result) bool {
-			if c := n.children[strconv.Itoa(i)]; c != nil && !v.visit(c.id) {
-				v.walk(val, c)
-				found++
-			}
-			i++
-			return found < len(n.children)
-		})
-	}
+	return v.ok
 }
 
 // visit marks node id visited and reports whether it already was.

@@ -210,7 +210,7 @@ func (f *filters) match(ctx context.Context, ev *event.Event, doc *docView, now 
 	}
 	pass := false
 	all := true
-	valid := len(ev.Data) == 0 || ((f.exprs != nil || f.data != nil) && gjson.ValidBytes(ev.Data))
+	valid := len(ev.Data) == 0 || ((f.exprs != nil || f.data != nil) && doc.valid())
 	if f.exprs != nil {
 		ok, err := f.matchExprs(ev.Data, doc, valid)
 		if err != nil {

@@ -225,3 +225,55 @@ func TestDocViewMatchesGjson(t *testing.T) {
 		t.Error("a path with gjson syntax got a slot")
 	}
 }
+
+// TestScanValidMatchesGjson checks the one-pass validator against
+// gjson.Valid on edge cases and on random mutations of valid documents.
+func TestScanValidMatchesGjson(t *testing.T) {
+	t.Parallel()
+	cases := []string{
+		``, ` `, `1`, `-`, `-0`, `01`, `1.`, `1.5`, `1e`, `1e+`, `1E-7`, `-01`, `0.0e0`, `"\x"`, `"\u12G4"`, `"\u00e9"`,
+		"\"a\tb\"", `"a\"b"`, `tru`, `true`, `nul`, `null `, `[1,]`, `[,1]`, `[]`, ` [ ] `, `{"a":1,}`, `{,}`, `{}`,
+		`{"a" 1}`, `{"a":}`, `{"a":1 "b":2}`, `"a" x`, `[1 2]`, `{"a":[{"b":[[]]}]}`, `{"\u0061":1}`, `[1]]`, `{"a":1}}`,
+		`"unterminated`, `{"a":"b\\"}`, `[true,false,null,-1.5e10,"x",{},[]]`,
+	}
+	seeds := []string{pushDoc, `{"a":[1,2,{"b":"c\n"}],"d":-0.5e3,"e":[true,false,null]}`}
+	rng := rand.New(rand.NewPCG(5, 6))
+	alphabet := []byte(`{}[]:,"\ 0123456789.eE+-tfnaulrsx` + "\t\n")
+	for i := 0; i < 20000; i++ {
+		b := []byte(seeds[rng.IntN(len(seeds))])
+		for m := 0; m < 1+rng.IntN(3); m++ {
+			pos := rng.IntN(len(b))
+			switch rng.IntN(3) {
+			case 0:
+				b[pos] = alphabet[rng.IntN(len(alphabet))]
+			case 1:
+				b = append(b[:pos], b[pos+1:]...)
+			default:
+				b = append(b[:pos], append([]byte{alphabet[rng.IntN(len(alphabet))]}, b[pos:]...)...)
+			}
+			if len(b) == 0 {
+				break
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	fs := newFieldSet()
+	fs.add("body.ref")
+	fs.add("a.2.b")
+	for _, c := range cases {
+		v := newDocView([]byte(c), fs)
+		if got, want := v.valid(), gjson.Valid(c); got != want {
+			t.Fatalf("valid(%q) = %v, gjson.Valid = %v", c, got, want)
+		}
+		if v.valid() {
+			for slot, p := range []string{"body.ref", "a.2.b"} {
+				got, want := v.get(slot, p), gjson.Get(c, p)
+				if got.Exists() != want.Exists() || got.Raw != want.Raw || got.String() != want.String() {
+					t.Fatalf("%q in %q: got %q, gjson %q", p, c, got.Raw, want.Raw)
+				}
+			}
+		}
+	}
+}
+
+const pushDoc = `{"headers":{"X-Github-Event":["push"]},"body":{"ref":"refs/heads/main","n":3,"esc":"a\"b\u0041","commits":[{"id":"c1"}]}}`
