@@ -344,6 +344,15 @@ func TestPreStopAndClose(t *testing.T) {
 	if _, err := invoke(t, f, map[string]any{"name": "late"}); !errors.Is(err, fcruntime.ErrClosed) {
 		t.Errorf("invoking a closed function: %v", err)
 	}
+
+	// A process already gone has no pre-stop to run: closing is not an error.
+	g := start(t, fcruntime.Options{PreStop: true})
+	if err := g.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Close(context.Background()); err != nil {
+		t.Errorf("closing after a kill: %v", err)
+	}
 }
 
 func TestProcessThatNeverPolls(t *testing.T) {

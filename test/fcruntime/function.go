@@ -329,7 +329,7 @@ func (f *Function) Close(ctx context.Context) error {
 	f.failQueued(ErrClosed)
 
 	var hookErr error
-	if inst != nil && f.opts.PreStop {
+	if inst != nil && f.opts.PreStop && !inst.hasExited() {
 		hookErr = inst.runHook(ctx, preStopHook, f.opts.PreStopTimeout)
 		if hookErr != nil {
 			hookErr = fmt.Errorf("pre-stop hook of %s: %w", f.opts.Name, hookErr)
