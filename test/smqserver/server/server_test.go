@@ -45,7 +45,13 @@ func mustCreate(t *testing.T, c ali_mns.MNSClient, name string, visibility int32
 func receive(q ali_mns.AliMNSQueue, n int32, wait int64) (ali_mns.BatchMessageReceiveResponse, error) {
 	resp := make(chan ali_mns.BatchMessageReceiveResponse, 1)
 	errc := make(chan error, 1)
-	q.BatchReceiveMessage(resp, errc, n, wait)
+	if wait > 0 {
+		q.BatchReceiveMessage(resp, errc, n, wait)
+	} else {
+		// The SDK sends nothing for a waitseconds of 0; leave it out so the
+		// queue's PollingWaitSeconds applies.
+		q.BatchReceiveMessage(resp, errc, n)
+	}
 	select {
 	case r := <-resp:
 		return r, nil
@@ -272,5 +278,45 @@ func TestFaultKnobs(t *testing.T) {
 	r.SetFaults(server.Faults{})
 	if st := r.Stats(); st.InjectedFails != 1 || st.Requests < 3 {
 		t.Errorf("stats = %+v", st)
+	}
+}
+
+func TestDelayPollingAndQueueManagement(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	c := client(r, secret)
+	m := ali_mns.NewMNSQueueManager(c)
+	if err := m.CreateQueue("delayed", 0, 65536, 345600, 30, 2, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CreateQueue("delayed", 0, 65536, 345600, 30, 2, 2); !ali_mns.ERR_MNS_QUEUE_ALREADY_EXIST_AND_HAVE_SAME_ATTR.IsEqual(err) {
+		t.Errorf("re-create with the same attributes = %v", err)
+	}
+	if err := m.CreateQueue("delayed", 0, 65536, 345600, 60, 2, 2); !ali_mns.ERR_MNS_QUEUE_ALREADY_EXIST.IsEqual(err) {
+		t.Errorf("re-create with other attributes = %v, want QueueAlreadyExist", err)
+	}
+	q := ali_mns.NewMNSQueue("delayed", c)
+	if _, err := q.SendMessage(ali_mns.MessageSendRequest{MessageBody: "later", DelaySeconds: 1, Priority: 8}); err != nil {
+		t.Fatal(err)
+	}
+	// Without waitseconds the queue's PollingWaitSeconds (2) applies, and
+	// the delayed message becomes visible within it.
+	start := time.Now()
+	got, err := receive(q, 1, 0)
+	if err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	if d := time.Since(start); d < 800*time.Millisecond || got.Messages[0].MessageBody != "later" {
+		t.Errorf("delayed message received after %s: %+v", d, got.Messages)
+	}
+	qs, err := m.ListQueue("", 10, "del")
+	if err != nil || len(qs.Queues) != 1 || !strings.HasSuffix(qs.Queues[0].QueueURL, "/queues/delayed") {
+		t.Errorf("ListQueue = %+v, %v", qs, err)
+	}
+	if err := m.DeleteQueue("delayed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.GetQueueAttributes("delayed"); !ali_mns.ERR_MNS_QUEUE_NOT_EXIST.IsEqual(err) {
+		t.Errorf("attributes of a deleted queue = %v", err)
 	}
 }
