@@ -45,6 +45,10 @@ func TestMain(m *testing.M) {
 
 // newBus returns a Bus on fresh streams of the shared embedded server.
 func newBus(tb testing.TB, maxDeliveries int) *fcnats.Bus {
+	return newBusConcurrency(tb, maxDeliveries, 1)
+}
+
+func newBusConcurrency(tb testing.TB, maxDeliveries, concurrency int) *fcnats.Bus {
 	tb.Helper()
 	n := seq.Add(1)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -57,6 +61,7 @@ func newBus(tb testing.TB, maxDeliveries int) *fcnats.Bus {
 		MaxDeliveries:     maxDeliveries,
 		AckWait:           time.Second,
 		RetryDelay:        50 * time.Millisecond,
+		Concurrency:       concurrency,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -150,7 +155,10 @@ func BenchmarkBus(b *testing.B) {
 		})
 	})
 	b.Run("nats", func(b *testing.B) {
-		bustest.Bench(b, func(b *testing.B) bustest.Harness { return harness(b) })
+		bustest.Bench(b, func(b *testing.B) bustest.Harness {
+			nb := newBusConcurrency(b, 3, 16)
+			return bustest.Harness{Publisher: nb, NewConsumer: func() bus.Consumer { return nb }}
+		})
 	})
 }
 

@@ -62,6 +62,7 @@ func (c Config) withDefaults() Config {
 		c.Priority = 8
 	}
 	if c.WaitSeconds <= 0 {
+		// Never 0: the SDK sends no request at all for a wait of 0.
 		c.WaitSeconds = 20
 	}
 	if c.WaitSeconds > 30 {
