@@ -518,6 +518,33 @@ func Bench(b *testing.B, newHarness func(b *testing.B) Harness) {
 		}
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	})
+	b.Run("publish-batch16", func(b *testing.B) {
+		h := newHarness(b)
+		publishBatch := func(ctx context.Context, events []event.Event) error {
+			for _, e := range events {
+				if err := h.Publisher.Publish(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if bp, ok := h.Publisher.(bus.BatchPublisher); ok {
+			publishBatch = bp.PublishBatch
+		}
+		ctx := context.Background()
+		events := make([]event.Event, b.N)
+		for i := range events {
+			events[i] = NewEvent(uniqueID(b, i))
+		}
+		b.ResetTimer()
+		start := time.Now()
+		for i := 0; i < b.N; i += 16 {
+			if err := publishBatch(ctx, events[i:min(i+16, b.N)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	})
 	b.Run("consume", func(b *testing.B) {
 		h := newHarness(b)
 		ctx, cancel := context.WithCancel(context.Background())
