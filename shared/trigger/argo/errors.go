@@ -2,6 +2,8 @@ package argo
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -68,12 +70,20 @@ func IsTransient(err error) bool {
 			apierrors.IsTooManyRequests(err), apierrors.IsInternalError(err),
 			apierrors.IsServiceUnavailable(err), apierrors.IsUnexpectedServerError(err):
 			return true
-		case code >= 500 || code == http.StatusTooManyRequests || code == http.StatusConflict || code == http.StatusRequestTimeout:
+		case code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout:
 			return true
 		}
 		return false
 	}
 	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	// A certificate the client does not trust will not become trusted by trying again.
+	var certErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	if errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) || errors.As(err, &invalidCert) {
 		return false
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

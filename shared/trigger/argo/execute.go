@@ -43,7 +43,8 @@ type Outcome struct {
 
 // Execute carries out one firing: fetches its source if needed, waits for the rate limit, runs
 // the operation with the trigger's retry strategy (transient failures only), checks policy.k8s,
-// and on failure fires the dlqTrigger. The error is an *Error.
+// and on failure fires the dlqTrigger. The error is an *Error. A log trigger does nothing here
+// (this package does not print); the caller logs its events.
 func (c *Client) Execute(ctx context.Context, f sensor.Firing) (Outcome, error) {
 	out := Outcome{Trigger: f.Trigger, Type: f.Type, Operation: f.Operation}
 	spec := f.Spec

@@ -330,3 +330,36 @@ current-context: test
 		t.Fatal(err)
 	}
 }
+
+// TestConnectionFromEnv reads the ACK One style variables, with the CA as base64 of PEM (as a
+// kubeconfig's certificate-authority-data), and refuses a server URL without a token.
+func TestConnectionFromEnv(t *testing.T) {
+	ns := namespace(t)
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv(argo.EnvAPIServer, cluster.URL)
+	t.Setenv(argo.EnvToken, cluster.AdminToken)
+	t.Setenv(argo.EnvCAData, b64(cluster.CAData))
+	c, err := argo.New(argo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Execute(context.Background(), firing(ns, "b", sensor.TypeArgoWorkflow, "submit", obj(t, helloWorkflow("env")))); err != nil {
+		t.Fatal(err)
+	}
+
+	// Without the CA the server's certificate is not trusted.
+	t.Setenv(argo.EnvCAData, "")
+	c, err = argo.New(argo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Execute(context.Background(), firing(ns, "b", sensor.TypeArgoWorkflow, "submit", obj(t, helloWorkflow("env2"))))
+	if err == nil || !strings.Contains(err.Error(), "certificate") || argo.IsTransient(err) {
+		t.Fatalf("unknown CA: %v (transient %v), want a permanent certificate error", err, argo.IsTransient(err))
+	}
+
+	t.Setenv(argo.EnvToken, "")
+	if _, err := argo.New(argo.Config{}); err == nil || !strings.Contains(err.Error(), argo.EnvToken) {
+		t.Fatalf("no token: %v", err)
+	}
+}

@@ -2,13 +2,11 @@ package argo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"golang.org/x/time/rate"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/sensor"
@@ -95,18 +93,4 @@ func hasLabels(have, want map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// runtimeDeepCopy copies a JSON-like object into the value types unstructured objects use
-// (int64, float64, string, bool, []any, map[string]any).
-func runtimeDeepCopy(m map[string]any) map[string]any {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return m
-	}
-	var out map[string]any
-	if err := utiljson.Unmarshal(b, &out); err != nil {
-		return m
-	}
-	return out
 }

@@ -118,7 +118,7 @@ func (s *sourceCache) fetch(ctx context.Context, namespace string, loc *config.A
 	s.mu.Unlock()
 	now := s.now()
 	if e != nil && now.Sub(e.checkedAt) < s.cfg.TTL {
-		return runtimeDeepCopy(e.obj), nil
+		return deepCopyMap(e.obj), nil
 	}
 	version := ""
 	if e != nil {
@@ -132,7 +132,7 @@ func (s *sourceCache) fetch(ctx context.Context, namespace string, loc *config.A
 		s.mu.Lock()
 		e.checkedAt = now
 		s.mu.Unlock()
-		return runtimeDeepCopy(e.obj), nil
+		return deepCopyMap(e.obj), nil
 	}
 	obj, err := parseObject(data)
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *sourceCache) fetch(ctx context.Context, namespace string, loc *config.A
 	s.fetches++
 	s.entries[key] = &sourceEntry{obj: obj, version: newVersion, checkedAt: now}
 	s.mu.Unlock()
-	return runtimeDeepCopy(obj), nil
+	return deepCopyMap(obj), nil
 }
 
 func decodeObject(key string, loc *config.ArtifactLocation) (map[string]any, error) {
