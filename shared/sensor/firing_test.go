@@ -244,3 +244,58 @@ func TestFiringObjectIsIndependentPerEvent(t *testing.T) {
 		t.Errorf("first object's parameter = %v", got)
 	}
 }
+
+func TestArgoWorkflowOperations(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		op, args, kind string
+		labelled       bool
+	}{
+		{"submit", `["--generate-name", "nightly-"]`, "Workflow", true},
+		{"submit-from", `["-p", "a=b"]`, "CronWorkflow", false},
+		{"resubmit", `["--memoized"]`, "Workflow", false},
+		{"retry", `["--restart-successful", "--node-field-selector", "phase=Failed"]`, "Workflow", false},
+		{"resume", `["--node-field-selector", "displayName=approve"]`, "Workflow", false},
+		{"suspend", `[]`, "Workflow", false},
+		{"terminate", `[]`, "Workflow", false},
+		{"stop", `["--message", "superseded"]`, "Workflow", false},
+	} {
+		t.Run(tt.op, func(t *testing.T) {
+			t.Parallel()
+			p := compile(t, `apiVersion: argoproj.io/v1alpha1
+kind: Sensor
+metadata: {name: s, namespace: argo}
+spec:
+  dependencies: [{name: d, eventSourceName: es, eventName: e}]
+  triggers:
+    - template:
+        name: t
+        argoWorkflow:
+          operation: `+tt.op+`
+          args: `+tt.args+`
+          source:
+            resource: {apiVersion: argoproj.io/v1alpha1, kind: `+tt.kind+`, metadata: {name: target}}
+`)
+			res := evaluate(t, p, ev("id-1", `{}`))
+			if len(res.Firings) != 1 {
+				t.Fatalf("result = %+v", res)
+			}
+			f := res.Firings[0]
+			if f.Operation != tt.op || f.Type != sensor.TypeArgoWorkflow {
+				t.Errorf("firing = %s %s", f.Type, f.Operation)
+			}
+			md := f.Object["metadata"].(map[string]any)
+			_, labelled := md["labels"]
+			if labelled != tt.labelled {
+				t.Errorf("labels = %v, want labelled %v", md["labels"], tt.labelled)
+			}
+			// --generate-name does not replace a name the resource gives.
+			if md["name"] != "target" || md["namespace"] != "argo" {
+				t.Errorf("metadata = %v", md)
+			}
+			if tt.op == "submit" && md["generateName"] != "nightly-" {
+				t.Errorf("generateName = %v", md["generateName"])
+			}
+		})
+	}
+}
