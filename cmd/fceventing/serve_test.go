@@ -17,9 +17,14 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+
 	"github.com/fc-eventing/fc-eventing/shared/fc"
 	"github.com/fc-eventing/fc-eventing/shared/sensor"
 	"github.com/fc-eventing/fc-eventing/shared/source/github"
+	"github.com/fc-eventing/fc-eventing/test/kube"
 )
 
 // serveSecret is the GitHub webhook secret of the test configuration.
@@ -432,5 +437,76 @@ func TestServeFlags(t *testing.T) {
 				t.Errorf("exit 0 for %v:\n%s", args, stderr.String())
 			}
 		})
+	}
+}
+
+// TestServeKubeconfig submits for real: serve with --kubeconfig creates the
+// Workflow of a signed GitHub delivery in a real kube-apiserver, once.
+func TestServeKubeconfig(t *testing.T) {
+	dir := serveConfig(t)
+	ctx := context.Background()
+	cl, err := kube.Start(ctx, kube.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Stop)
+	if err := cl.EnsureNamespace(ctx, "argo"); err != nil {
+		t.Fatal(err)
+	}
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	config := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+  - name: test
+    cluster: {server: %q, certificate-authority-data: %s}
+users:
+  - name: admin
+    user: {token: %q}
+contexts:
+  - name: test
+    context: {cluster: test, user: admin}
+current-context: test
+`, cl.URL, base64.StdEncoding.EncodeToString(cl.CAData), cl.AdminToken)
+	if err := os.WriteFile(kc, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := startServe(t, noEnv, "--config", dir, "--bus", "memory", "--kubeconfig", kc)
+	for range 2 {
+		if status, body := send(t, githubPush(t, r.url+"/github/push", serveSecret, "kube-1")); status != http.StatusOK {
+			t.Fatalf("delivery answered %d %s", status, body)
+		}
+	}
+	dc, err := dynamic.NewForConfig(cl.AdminConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gvr := schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		wf, err := dc.Resource(gvr).Namespace("argo").Get(ctx, ciName("kube-1"), metav1.GetOptions{})
+		if err == nil {
+			if wf.GetLabels()[sensor.LabelSensor] != "github-push" {
+				t.Errorf("labels = %v", wf.GetLabels())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("workflow %s not created: %v\n%s", ciName("kube-1"), err, r.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code := r.shutdown(t); code != exitOK {
+		t.Fatalf("serve exited with %d:\n%s", code, r.stderr)
+	}
+	l, err := dc.Resource(gvr).Namespace("argo").List(ctx, metav1.ListOptions{})
+	if err != nil || len(l.Items) != 1 {
+		t.Errorf("%d workflows (%v), want 1", len(l.Items), err)
+	}
+	var submit bool
+	for _, line := range r.stderr.lines(t) {
+		submit = submit || (line["mode"] == "submit" && line["cluster"] == cl.URL)
+	}
+	if !submit {
+		t.Errorf("no log line saying serve submits to %s:\n%s", cl.URL, r.stderr)
 	}
 }
