@@ -55,7 +55,11 @@ type pipeline struct {
 	opts options
 	id   string
 	smq  *smqserver.Running
-	mns  ali_mns.MNSClient
+	// mns talks to the bus server; srcMNS to the test's clean SMQ server,
+	// which holds the queue the mns EventSource reads: the upstream queue is
+	// the user's, not the bus, and faults injected into the bus do not make
+	// it store a message twice.
+	mns, srcMNS ali_mns.MNSClient
 	// queue is the bus queue; dlq its dead-letter queue; sourceQueue the
 	// SMQ queue the mns EventSource reads.
 	queue, dlq, sourceQueue string
@@ -104,15 +108,16 @@ func newPipeline(tb testing.TB, opts options) *pipeline {
 		tb: tb, opts: opts, id: id, smq: opts.SMQ,
 		queue: "bus-" + id, dlq: "dlq-" + id, sourceQueue: "builds-" + id,
 	}
-	for _, q := range []string{p.queue, p.dlq, p.sourceQueue} {
+	for _, q := range []string{p.queue, p.dlq} {
 		if err := p.smq.CreateQueue(q, smqserver.QueueOptions{VisibilityTimeout: opts.Visibility}); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	p.mns = ali_mns.NewAliMNSClientWithConfig(ali_mns.AliMNSClientConfig{
-		EndPoint: p.smq.Endpoint, AccessKeyId: accessKeyID, AccessKeySecret: accessKeySecret,
-		Token: securityToken, TimeoutSecond: 10,
-	})
+	if err := smq.CreateQueue(p.sourceQueue, smqserver.QueueOptions{VisibilityTimeout: opts.Visibility}); err != nil {
+		tb.Fatal(err)
+	}
+	p.mns = mnsClient(p.smq.Endpoint)
+	p.srcMNS = mnsClient(smq.Endpoint)
 	p.config = p.writeConfig()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -240,18 +245,30 @@ func (p *pipeline) functions() map[string]*fcruntime.Function {
 // sensorName is the name a Sensor template has in this pipeline.
 func (p *pipeline) sensorName(template string) string { return template + "-" + p.id }
 
-func (p *pipeline) queueOf(name string) ali_mns.AliMNSQueue {
+func mnsClient(endpoint string) ali_mns.MNSClient {
+	return ali_mns.NewAliMNSClientWithConfig(ali_mns.AliMNSClientConfig{
+		EndPoint: endpoint, AccessKeyId: accessKeyID, AccessKeySecret: accessKeySecret,
+		Token: securityToken, TimeoutSecond: 10,
+	})
+}
+
+// busQueue is the bus queue; sourceQueueOf the mns EventSource's queue.
+func (p *pipeline) busQueue() ali_mns.AliMNSQueue {
 	// The SDK's client-side limit would throttle the soak run; the server
 	// is local.
-	return ali_mns.NewMNSQueue(name, p.mns, 100000)
+	return ali_mns.NewMNSQueue(p.queue, p.mns, 100000)
+}
+
+func (p *pipeline) sourceQueueOf() ali_mns.AliMNSQueue {
+	return ali_mns.NewMNSQueue(p.sourceQueue, p.srcMNS, 100000)
 }
 
 // receive long-polls the bus queue for up to n messages, as the event
 // stream behind the sensor's trigger does; nothing there is no error.
-func (p *pipeline) receive(ctx context.Context, queue string, n int, wait time.Duration) ([]ali_mns.MessageReceiveResponse, error) {
+func receive(ctx context.Context, q ali_mns.AliMNSQueue, n int, wait time.Duration) ([]ali_mns.MessageReceiveResponse, error) {
 	respc := make(chan ali_mns.BatchMessageReceiveResponse, 1)
 	errc := make(chan error, 1)
-	go p.queueOf(queue).BatchReceiveMessage(respc, errc, int32(n), int64(max(wait/time.Second, 1)))
+	go q.BatchReceiveMessage(respc, errc, int32(n), int64(max(wait/time.Second, 1)))
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -261,14 +278,14 @@ func (p *pipeline) receive(ctx context.Context, queue string, n int, wait time.D
 		if ali_mns.ERR_MNS_MESSAGE_NOT_EXIST.IsEqual(err) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("receiving from %s: %w", queue, err)
+		return nil, fmt.Errorf("receiving from %s: %w", q.Name(), err)
 	}
 }
 
 // del deletes received messages, retrying what the server failed. A stale
 // receipt handle (the message came back and was received again) is no error:
 // whoever holds the new handle settles it.
-func (p *pipeline) del(ctx context.Context, queue string, msgs []ali_mns.MessageReceiveResponse) error {
+func del(ctx context.Context, q ali_mns.AliMNSQueue, msgs []ali_mns.MessageReceiveResponse) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -278,7 +295,7 @@ func (p *pipeline) del(ctx context.Context, queue string, msgs []ali_mns.Message
 	}
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
-		_, err = p.queueOf(queue).BatchDeleteMessage(handles...)
+		_, err = q.BatchDeleteMessage(handles...)
 		if err == nil || !transientSMQ(err) {
 			return nil
 		}
@@ -288,7 +305,7 @@ func (p *pipeline) del(ctx context.Context, queue string, msgs []ali_mns.Message
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("deleting from %s: %w", queue, err)
+	return fmt.Errorf("deleting from %s: %w", q.Name(), err)
 }
 
 // transientSMQ reports an error worth retrying: a 5xx answer or no answer.
@@ -322,7 +339,7 @@ func (p *pipeline) pump(ctx context.Context) (stop func()) {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				msgs, err := p.receive(ctx, p.queue, 10, time.Second)
+				msgs, err := receive(ctx, p.busQueue(), 10, time.Second)
 				if err != nil || len(msgs) == 0 {
 					if err != nil && ctx.Err() == nil {
 						time.Sleep(20 * time.Millisecond)
@@ -341,7 +358,7 @@ func (p *pipeline) pump(ctx context.Context) (stop func()) {
 					p.stats.Failed.Add(1)
 					continue
 				}
-				_ = p.del(context.WithoutCancel(ctx), p.queue, msgs)
+				_ = del(context.WithoutCancel(ctx), p.busQueue(), msgs)
 			}
 		}()
 	}

@@ -7,8 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
+	"sync"
+	"testing"
 	"time"
 
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
@@ -45,8 +49,8 @@ func queueTriggerEvents(queue string, msgs []ali_mns.MessageReceiveResponse) []t
 		out[i] = triggerEvent{
 			ID: fmt.Sprintf("%s-%d", m.MessageId, m.DequeueCount), Source: "acs:mns", SpecVersion: "1.0",
 			Type: "mns:Queue:SendMessage", DataContentType: "application/json; charset=utf-8",
-			Subject: "acs:mns:cn-hangzhou:123:queues/" + queue,
-			Time:    time.UnixMilli(m.EnqueueTime).UTC().Format(time.RFC3339Nano),
+			Subject:   "acs:mns:cn-hangzhou:123:queues/" + queue,
+			Time:      time.UnixMilli(m.EnqueueTime).UTC().Format(time.RFC3339Nano),
 			AccountID: "123", EventBusName: "fc-eventing", RegionID: "cn-hangzhou",
 			Data: triggerData{
 				RequestID: m.RequestId, MessageID: m.MessageId, MessageBody: m.MessageBody, DequeueCount: m.DequeueCount,
@@ -107,11 +111,11 @@ func (p *pipeline) callWebhook(ctx context.Context, path, body string, headers m
 func githubPush(repo, after, ref string) string {
 	b, _ := json.Marshal(map[string]any{
 		"ref": ref, "before": "0000000000000000000000000000000000000000", "after": after,
-		"repository": map[string]any{"full_name": repo, "clone_url": "https://github.com/" + repo + ".git"},
-		"pusher":     map[string]any{"name": "octocat"},
+		"repository":  map[string]any{"full_name": repo, "clone_url": "https://github.com/" + repo + ".git"},
+		"pusher":      map[string]any{"name": "octocat"},
 		"head_commit": map[string]any{"id": after, "message": "build " + after},
-		"commits":    []any{map[string]any{"id": after}},
-		"deleted":    false,
+		"commits":     []any{map[string]any{"id": after}},
+		"deleted":     false,
 	})
 	return string(b)
 }
@@ -160,8 +164,8 @@ func ossNotification(requestID, key string) []byte {
 		"eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "eventVersion": "1.0",
 		"eventTime": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
 		"oss": map[string]any{
-			"bucket": map[string]any{"arn": "acs:oss:cn-hangzhou:123:uploads", "name": "uploads", "ownerIdentity": "123"},
-			"object": map[string]any{"deltaSize": 2048, "eTag": "7D73E1052AF595535DE90994F4C3E6D5", "key": key, "size": 2048},
+			"bucket":           map[string]any{"arn": "acs:oss:cn-hangzhou:123:uploads", "name": "uploads", "ownerIdentity": "123"},
+			"object":           map[string]any{"deltaSize": 2048, "eTag": "7D73E1052AF595535DE90994F4C3E6D5", "key": key, "size": 2048},
 			"ossSchemaVersion": "1.0", "ruleId": "fce-e2e",
 		},
 		"region":            "cn-hangzhou",
@@ -178,45 +182,61 @@ func (p *pipeline) ossUpload(ctx context.Context, requestID, key string) error {
 	return err
 }
 
-// smqMessage sends body to the mns EventSource's queue on the SMQ server,
-// then plays the event stream of mns-source's queue trigger: receives it
-// and hands it to mns-source, deleting it once the function succeeded.
+// smqMessage sends body to the mns EventSource's queue, then plays the
+// event stream of mns-source's queue trigger until it went through.
 func (p *pipeline) smqMessage(ctx context.Context, body string) (messageID string, err error) {
-	resp, err := p.queueOf(p.sourceQueue).SendMessage(ali_mns.MessageSendRequest{
+	id, err := p.sendSource(ctx, body)
+	if err != nil {
+		return "", err
+	}
+	return id, p.drainSource(ctx, 1)
+}
+
+// sendSource sends body to the mns EventSource's queue and returns the
+// message id, which becomes the event id.
+func (p *pipeline) sendSource(ctx context.Context, body string) (string, error) {
+	resp, err := p.sourceQueueOf().SendMessage(ali_mns.MessageSendRequest{
 		MessageBody: base64.StdEncoding.EncodeToString([]byte(body)), Priority: 8,
 	})
 	if err != nil {
 		return "", fmt.Errorf("sending to %s: %w", p.sourceQueue, err)
 	}
-	return resp.MessageId, p.drainSource(ctx, 1)
+	return resp.MessageId, nil
 }
 
-// drainSource hands the source queue to mns-source until n messages went through.
+// drainSource is the event stream of mns-source's SMQ queue trigger: it
+// receives from the source queue and hands each message to mns-source,
+// deleting it once the function succeeded (otherwise it comes back after
+// the visibility timeout), until n messages went through.
 func (p *pipeline) drainSource(ctx context.Context, n int) error {
-	for done := 0; done < n; {
-		msgs, err := p.receive(ctx, p.sourceQueue, 10, time.Second)
+	done := map[string]bool{}
+	for len(done) < n {
+		msgs, err := receive(ctx, p.sourceQueueOf(), 10, time.Second)
 		if err != nil {
 			if ctx.Err() != nil {
-				return err
+				return fmt.Errorf("%d of %d source messages went through: %w", len(done), n, err)
 			}
 			continue
 		}
-		if len(msgs) == 0 {
-			continue
-		}
+		var ok []ali_mns.MessageReceiveResponse
 		for _, e := range queueTriggerEvents(p.sourceQueue, msgs) {
 			b, err := json.Marshal(e)
 			if err != nil {
 				return err
 			}
 			if _, err := p.mnsSource.Invoke(ctx, b); err != nil {
-				return fmt.Errorf("mns-source: %w", err)
+				continue
 			}
+			for _, m := range msgs {
+				if m.MessageId == e.Data.MessageID {
+					ok = append(ok, m)
+				}
+			}
+			done[e.Data.MessageID] = true
 		}
-		if err := p.del(ctx, p.sourceQueue, msgs); err != nil {
+		if err := del(ctx, p.sourceQueueOf(), ok); err != nil {
 			return err
 		}
-		done += len(msgs)
 	}
 	return nil
 }
@@ -237,4 +257,108 @@ func ecsEvent(id, instance string) []byte {
 func (p *pipeline) bridge(ctx context.Context, id, instance string) error {
 	_, err := p.bridgeSource.Invoke(ctx, ecsEvent(id, instance))
 	return err
+}
+
+// retrying calls send until it succeeds, as the upstream services retry a
+// delivery their target failed (FC's asynchronous invocations, EventBridge,
+// GitHub's redelivery); only a refusal other than 503 stops it.
+func retrying(ctx context.Context, send func() error) error {
+	for {
+		err := send()
+		if err == nil {
+			return nil
+		}
+		var st *errStatus
+		if errors.As(err, &st) && st.Status != http.StatusServiceUnavailable {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last failure: %v)", ctx.Err(), err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// sendMix sends n events spread over every origin (a third GitHub pushes,
+// the rest evenly GitLab, OSS, SMQ and EventBridge), each origin from its
+// own goroutine, retrying failures; it returns the event ids each Sensor
+// template must make exactly one Workflow for.
+func sendMix(ctx context.Context, tb testing.TB, p *pipeline, n int) map[string][]string {
+	tb.Helper()
+	counts := map[string]int{"github": n - 4*(n/6), "gitlab": n / 6, "oss": n / 6, "smq": n / 6, "bridge": n / 6}
+	want := map[string][]string{}
+	var mu sync.Mutex
+	add := func(sensor, id string) {
+		mu.Lock()
+		defer mu.Unlock()
+		want[sensor] = append(want[sensor], id)
+	}
+	senders := map[string]func(i int) error{
+		"github": func(i int) error {
+			id := fmt.Sprintf("gh-%s-%d", p.id, i)
+			add("github", id)
+			body := githubPush("octo/app", fmt.Sprintf("%s-%d", p.id, i), "refs/heads/main")
+			return retrying(ctx, func() error { return p.github(ctx, id, body) })
+		},
+		"gitlab": func(i int) error {
+			id := fmt.Sprintf("gl-%s-%d", p.id, i)
+			add("gitlab", id)
+			body := gitlabPush("group/service", fmt.Sprintf("%s-%d", p.id, i))
+			return retrying(ctx, func() error { return p.gitlab(ctx, id, body, gitlabToken) })
+		},
+		"oss": func(i int) error {
+			req, key := fmt.Sprintf("REQ%s%06d", p.id, i), fmt.Sprintf("incoming/%d.bin", i)
+			add("oss", req+":"+key+":ObjectCreated:PutObject")
+			return retrying(ctx, func() error { return p.ossUpload(ctx, req, key) })
+		},
+		"smq": func(i int) error {
+			id, err := p.sendSource(ctx, fmt.Sprintf(`{"repo":"svc-%d","ref":"main"}`, i))
+			if err != nil {
+				return err
+			}
+			add("smq", id)
+			return nil
+		},
+		"bridge": func(i int) error {
+			id := fmt.Sprintf("eb-%s-%d", p.id, i)
+			add("bridge", id)
+			return retrying(ctx, func() error { return p.bridge(ctx, id, fmt.Sprintf("i-%s%d", p.id, i)) })
+		},
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(senders)+1)
+	for origin, send := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range counts[origin] {
+				if err := send(i); err != nil {
+					errs <- fmt.Errorf("%s event %d: %w", origin, i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := p.drainSource(ctx, counts["smq"]); err != nil {
+			errs <- err
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+	return want
+}
+
+func countIDs(m map[string][]string) int {
+	n := 0
+	for _, ids := range m {
+		n += len(ids)
+	}
+	return n
 }
