@@ -62,9 +62,9 @@ func (c *Client) k8s(ctx context.Context, f sensor.Firing, obj *unstructured.Uns
 	out.Namespace = obj.GetNamespace()
 	out.Name = obj.GetName()
 
-	if spec.LiveObject && (op == config.K8sUpdate || op == config.K8sPatch) {
-		// liveObject: the object is read from the cluster and the trigger's parameters are
-		// applied to it, instead of to the resource in the sensor.
+	if spec.LiveObject && op == config.K8sUpdate {
+		// liveObject (update only, as in Argo Events): the object is read from the cluster and
+		// the trigger's parameters are applied to it, instead of to the resource in the sensor.
 		live, err := ri.Get(ctx, obj.GetName(), metav1.GetOptions{})
 		if err != nil {
 			return out, fmt.Errorf("reading live %s %s: %w", mapping.GroupVersionKind.Kind, describe(obj), err)
