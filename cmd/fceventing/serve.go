@@ -426,6 +426,21 @@ func (s *server) run(ctx context.Context) error {
 	consumeCtx = fc.WithLogger(consumeCtx, s.log.WithField(fc.FieldFunction, "sensor"))
 	consumed := make(chan error, 1)
 	go func() { consumed <- s.consumer.Consume(consumeCtx, s.gate.wrap(s.disp.Handle)) }()
+	if s.mem != nil {
+		// The memory bus's dead letters live in this process only: log each
+		// in full, with its reason, so none disappears unseen.
+		dlq := s.mem.DeadLetters()
+		go func() {
+			_ = dlq.Consume(consumeCtx, func(_ context.Context, m bus.Message) error {
+				s.log.WithFields(logrus.Fields{
+					fc.FieldEventID: m.Event.ID, fc.FieldEventSource: m.Event.Source, fc.FieldEvent: m.Event.Subject,
+					fc.FieldReason: bus.DeadLetterReason(m.Event), "deliveries": m.Event.Extensions[bus.ExtDeliveries],
+					"deadLetter": m.Event,
+				}).Error("event dead-lettered: it will not be retried")
+				return nil
+			})
+		}()
+	}
 
 	s.log.WithFields(logrus.Fields{"listen": ln.Addr().String(), "url": "http://" + ln.Addr().String()}).Info("serving")
 

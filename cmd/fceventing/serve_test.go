@@ -510,3 +510,47 @@ current-context: test
 		t.Errorf("no log line saying serve submits to %s:\n%s", cl.URL, r.stderr)
 	}
 }
+
+// TestServeDeadLetter: an event no retry can carry out (a dry run cannot
+// fetch a url source) is dead-lettered at once and logged in full.
+func TestServeDeadLetter(t *testing.T) {
+	dir := serveConfig(t)
+	b, err := os.ReadFile(filepath.Join(dir, "sensors", "github-push.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(b)
+	start := strings.Index(y, "\n          source:\n            resource:")
+	end := strings.Index(y, "\n          parameters:")
+	y = y[:start] + "\n          source:\n            url:\n              path: https://example.com/wf.yaml" + y[end:]
+	if err := os.WriteFile(filepath.Join(dir, "sensors", "github-push.yaml"), []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startServe(t, noEnv, "--config", dir, "--bus", "memory", "--dry-run", "--out", t.TempDir())
+	if status, body := send(t, githubPush(t, r.url+"/github/push", serveSecret, "dead-1")); status != http.StatusOK {
+		t.Fatalf("delivery answered %d %s", status, body)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var found map[string]any
+		for _, l := range r.stderr.lines(t) {
+			if l["msg"] == "event dead-lettered: it will not be retried" {
+				found = l
+			}
+		}
+		if found != nil {
+			dl, _ := found["deadLetter"].(map[string]any)
+			if found["eventId"] != "dead-1" || !strings.Contains(found["reason"].(string), "url") || dl["id"] != "dead-1" || dl["data"] == nil {
+				t.Errorf("dead letter line = %v", found)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no dead letter logged:\n%s", r.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code := r.shutdown(t); code != exitOK {
+		t.Fatalf("serve exited with %d", code)
+	}
+}
