@@ -15,7 +15,8 @@
 // batch delete, change visibility, topics with queue subscriptions
 // (NotifyContentFormat XML, JSON or SIMPLIFIED, FilterTag) and publish.
 //
-// Deliberate differences: state lives in memory; HTTP and mail subscription
+// Deliberate differences: state lives in memory; a security token, when
+// configured, is compared, not resolved through STS; HTTP and mail subscription
 // endpoints are refused; one account and one region. The SDK's endpoint must
 // split on "." into five parts, so a local endpoint carries a host-like
 // first path segment (http://127.0.0.1:PORT/123.mns.cn-hangzhou.local.test);

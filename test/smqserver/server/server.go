@@ -34,6 +34,9 @@ type Config struct {
 	Region    string
 	// MaxClockSkew refuses requests whose Date is further off (default 15m).
 	MaxClockSkew time.Duration
+	// SecurityToken, when set, must accompany every request in the
+	// security-token header, as with STS credentials.
+	SecurityToken string
 }
 
 // Faults makes the server misbehave on purpose.
@@ -286,6 +289,9 @@ func (s *Server) authenticate(r *http.Request, body []byte) (string, error) {
 	want := Sign(r.Method, r.Header, resource, s.cfg.AccessKeySecret)
 	if subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
 		return "", errf(403, "SignatureDoesNotMatch", "the request signature does not match")
+	}
+	if s.cfg.SecurityToken != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("security-token")), []byte(s.cfg.SecurityToken)) != 1 {
+		return "", errf(403, "AccessDenied", "the security token is missing or does not match")
 	}
 	if md := r.Header.Get("Content-MD5"); md != "" && !contentMD5Matches(md, body) {
 		return "", errf(400, "InvalidDegist", "Content-MD5 does not match the body")

@@ -320,3 +320,23 @@ func TestDelayPollingAndQueueManagement(t *testing.T) {
 		t.Errorf("attributes of a deleted queue = %v", err)
 	}
 }
+
+func TestSecurityToken(t *testing.T) {
+	t.Parallel()
+	r, err := server.Start(server.New(server.Config{AccessKeyID: keyID, AccessKeySecret: secret, SecurityToken: "sts"}), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for token, wantErr := range map[string]bool{"sts": false, "": true, "other": true} {
+		c := ali_mns.NewAliMNSClientWithConfig(ali_mns.AliMNSClientConfig{
+			EndPoint: r.Endpoint, AccessKeyId: keyID, AccessKeySecret: secret, Token: token})
+		err := ali_mns.NewMNSQueueManager(c).CreateSimpleQueue("tok")
+		if ali_mns.ERR_MNS_QUEUE_ALREADY_EXIST_AND_HAVE_SAME_ATTR.IsEqual(err) {
+			err = nil
+		}
+		if (err != nil) != wantErr {
+			t.Errorf("token %q: err = %v, wantErr %v", token, err, wantErr)
+		}
+	}
+}
