@@ -19,7 +19,9 @@
 // configured, is compared, not resolved through STS; HTTP and mail subscription
 // endpoints are refused; one account and one region. The SDK's endpoint must
 // split on "." into five parts, so a local endpoint carries a host-like
-// first path segment (http://127.0.0.1:PORT/123.mns.cn-hangzhou.local.test);
+// first path segment and a host without dots
+// (http://localhost:PORT/123.mns.cn-hangzhou.local.test; Endpoint writes a
+// loopback IP as localhost, since its dots would add parts);
 // the server strips a first path segment that contains a dot.
 //
 // Faults can be injected for tests: a share of requests fails with 500
