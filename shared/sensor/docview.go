@@ -2,6 +2,7 @@ package sensor
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 )
@@ -86,6 +87,22 @@ func newDocView(data []byte, fs *fieldSet) *docView {
 	return &docView{str: bytesString(data), fs: fs}
 }
 
+var docViewPool = sync.Pool{New: func() any { return new(docView) }}
+
+// acquireDocView is newDocView from a pool; the caller calls release when
+// nothing reads the view any more.
+func acquireDocView(data []byte, fs *fieldSet) *docView {
+	v := docViewPool.Get().(*docView)
+	*v = docView{str: bytesString(data), fs: fs, res: v.res[:0]}
+	return v
+}
+
+func (v *docView) release() {
+	clear(v.res)
+	*v = docView{res: v.res[:0]}
+	docViewPool.Put(v)
+}
+
 // get returns what gjson.Get(doc, path) returns; slot is path's slot in
 // the view's fieldSet or -1.
 func (v *docView) get(slot int, path string) gjson.Result {
@@ -104,7 +121,11 @@ func (v *docView) valid() bool {
 			v.ok = gjson.Valid(v.str)
 			return v.ok
 		}
-		v.res = make([]gjson.Result, v.fs.slots)
+		if cap(v.res) >= v.fs.slots {
+			v.res = v.res[:v.fs.slots]
+		} else {
+			v.res = make([]gjson.Result, v.fs.slots)
+		}
 		if v.fs.nodes > 64 {
 			v.seen = make([]bool, v.fs.nodes)
 		}

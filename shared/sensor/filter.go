@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Knetic/govaluate"
@@ -66,6 +67,14 @@ type exprFilter struct {
 type fieldValues struct {
 	names []string
 	vals  []any
+}
+
+var fieldValuesPool = sync.Pool{New: func() any { return new(fieldValues) }}
+
+func (p *fieldValues) release() {
+	clear(p.vals)
+	p.names, p.vals = nil, p.vals[:0]
+	fieldValuesPool.Put(p)
 }
 
 // Get implements govaluate.Parameters.
@@ -271,9 +280,12 @@ func (f *filters) matchExprs(data []byte, doc *docView, valid bool) (bool, error
 		return false, filterErr("expr", "event data not valid JSON")
 	}
 	var msgs []string
+	params := fieldValuesPool.Get().(*fieldValues)
+	defer params.release()
 next:
 	for _, e := range f.exprs {
-		params := fieldValues{names: e.names, vals: make([]any, len(e.fields))}
+		params.names = e.names
+		params.vals = append(params.vals[:0], make([]any, len(e.fields))...)
 		for j, fl := range e.fields {
 			r := doc.get(e.slots[j], fl.Path)
 			if !r.Exists() {
@@ -286,7 +298,7 @@ next:
 			}
 			params.vals[j] = r.Value()
 		}
-		res, err := e.expr.Eval(&params)
+		res, err := e.expr.Eval(params)
 		if err != nil {
 			if f.exprOr {
 				msgs = append(msgs, err.Error())

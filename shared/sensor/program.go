@@ -370,11 +370,20 @@ func (p *Program) Evaluate(ctx context.Context, ev event.Event) (Result, error) 
 	res.Dependencies = make([]DependencyResult, 0, len(deps))
 	var matched [8]matchedDep
 	hits := matched[:0]
+	defer func() {
+		for _, h := range hits {
+			if h.doc != nil {
+				h.doc.release()
+			}
+		}
+	}()
 	for _, d := range deps {
 		e, doc, ok, err := p.matchDependency(ctx, d, ev)
 		res.Dependencies = append(res.Dependencies, DependencyResult{Name: d.name, Matched: ok, Err: err})
 		if ok {
 			hits = append(hits, matchedDep{d, e, doc})
+		} else if doc != nil {
+			doc.release()
 		}
 	}
 	if len(hits) == 0 {
@@ -477,7 +486,7 @@ func (p *Program) matchDependency(ctx context.Context, d *dependency, ev event.E
 		fctx, cancel = context.WithTimeout(ctx, p.opts.ScriptTimeout)
 		defer cancel()
 	}
-	doc := newDocView(ev.Data, p.fields)
+	doc := acquireDocView(ev.Data, p.fields)
 	ok, err := d.filters.match(fctx, &ev, doc, p.opts.Now)
 	return ev, doc, ok, err
 }
