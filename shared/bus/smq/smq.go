@@ -123,6 +123,10 @@ func New(cfg Config) (*Bus, error) {
 		if n := len(strings.Split(cfg.Endpoint, ".")); n != 5 {
 			return nil, fmt.Errorf("configuring SMQ bus: endpoint %q must look like http(s)://ACCOUNT.mns.REGION.aliyuncs.com", cfg.Endpoint)
 		}
+		// The SDK panics on missing credentials too.
+		if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
+			return nil, fmt.Errorf("configuring SMQ bus: access key id and secret are required")
+		}
 		client = ali_mns.NewAliMNSClientWithConfig(ali_mns.AliMNSClientConfig{
 			EndPoint: cfg.Endpoint, AccessKeyId: cfg.AccessKeyID, AccessKeySecret: cfg.AccessKeySecret,
 			Token: cfg.SecurityToken, TimeoutSecond: int64(cfg.WaitSeconds) + 10,

@@ -272,6 +272,9 @@ func TestBadEndpointIsAnError(t *testing.T) {
 	if _, err := smq.New(smq.Config{Endpoint: smqSrv.Endpoint}); err == nil {
 		t.Error("New without queue or topic returned nil error")
 	}
+	if _, err := smq.New(smq.Config{Endpoint: smqSrv.Endpoint, Queue: "q"}); err == nil {
+		t.Error("New without credentials returned nil error")
+	}
 }
 
 func TestWrongCredentialsFailPublish(t *testing.T) {
