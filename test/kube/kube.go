@@ -173,11 +173,25 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	if err = s.writeCredentials(); err != nil {
 		return nil, err
 	}
-	etcdURL, err := s.startEtcd(ctx, etcdBin)
+	// A free port found by listening can be taken by another process before the server binds
+	// it (other test packages start servers at the same time): try again on new ports.
+	var etcdURL string
+	for attempt := 1; ; attempt++ {
+		etcdURL, err = s.startEtcd(ctx, etcdBin)
+		if err == nil || attempt == 3 || !s.portTaken("etcd.log") {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err = s.startAPIServer(ctx, apiBin, etcdURL); err != nil {
+	for attempt := 1; ; attempt++ {
+		err = s.startAPIServer(ctx, apiBin, etcdURL)
+		if err == nil || attempt == 3 || !s.portTaken("kube-apiserver.log") {
+			break
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if crdDir != "" {
@@ -406,6 +420,24 @@ func (s *Server) launch(bin, logName string, args []string) (*exec.Cmd, chan err
 		close(done)
 	}()
 	return cmd, done, nil
+}
+
+// portTaken reports whether a server's log says its port was in use, after stopping what is
+// left of it.
+func (s *Server) portTaken(logName string) bool {
+	data, _ := os.ReadFile(filepath.Join(s.Dir, logName))
+	if !strings.Contains(string(data), "address already in use") {
+		return false
+	}
+	if logName == "etcd.log" {
+		stopProcess(s.etcd, s.etcdDone)
+		s.etcd = nil
+		os.RemoveAll(filepath.Join(s.Dir, "etcd-data"))
+	} else {
+		stopProcess(s.apiserver, s.apiDone)
+		s.apiserver = nil
+	}
+	return true
 }
 
 func (s *Server) logTail(name string) string {
