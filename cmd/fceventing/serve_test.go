@@ -32,7 +32,7 @@ const serveSecret = "serve-test-secret"
 
 // serveConfig writes the examples' sensors and event sources into a
 // directory of their own.
-func serveConfig(t *testing.T) string {
+func serveConfig(t testing.TB) string {
 	t.Helper()
 	t.Setenv("GITHUB_WEBHOOK_SECRET", serveSecret)
 	t.Setenv("REGISTRY_HOOK_TOKEN", "registry-token")
@@ -106,7 +106,7 @@ type running struct {
 
 // startServe runs `fceventing serve` with args on a free port and waits
 // until it serves.
-func startServe(t *testing.T, getenv func(string) (string, bool), args ...string) *running {
+func startServe(t testing.TB, getenv func(string) (string, bool), args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stderr: &lockedBuffer{}, stop: cancel, code: make(chan int, 1)}
@@ -140,7 +140,7 @@ func startServe(t *testing.T, getenv func(string) (string, bool), args ...string
 }
 
 // shutdown stops serve as SIGTERM does and returns its exit status.
-func (r *running) shutdown(t *testing.T) int {
+func (r *running) shutdown(t testing.TB) int {
 	t.Helper()
 	r.stop()
 	select {
