@@ -61,9 +61,29 @@ func (v *docView) scanValue(s string, i int, n *fieldNode) (int, bool) {
 		return i, false
 	}
 	if ok && n != nil && n.slot >= 0 {
-		v.res[n.slot] = gjson.Parse(s[start:end])
+		v.res[n.slot] = result(s[start:end])
 	}
 	return end, ok
+}
+
+// result is gjson.Parse(raw) for a valid value, without parsing again what
+// needs no parsing.
+func result(raw string) gjson.Result {
+	switch raw[0] {
+	case '{', '[':
+		return gjson.Result{Type: gjson.JSON, Raw: raw}
+	case '"':
+		if !hasEscape(raw) {
+			return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+		}
+	case 't':
+		return gjson.Result{Type: gjson.True, Raw: raw}
+	case 'f':
+		return gjson.Result{Type: gjson.False, Raw: raw}
+	case 'n':
+		return gjson.Result{Type: gjson.Null, Raw: raw}
+	}
+	return gjson.Parse(raw)
 }
 
 func (v *docView) scanObject(s string, i int, n *fieldNode) (int, bool) {
