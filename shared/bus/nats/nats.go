@@ -436,7 +436,7 @@ func (b *Bus) watchMaxDeliveries(ctx context.Context) (*nats.Subscription, error
 		if err := json.Unmarshal(raw.Data, &e); err != nil {
 			return
 		}
-		_ = b.publishDeadLetter(ctx, e, fmt.Sprintf("not acknowledged after %d deliveries", a.Deliveries), a.Deliveries)
+		_ = b.publishDeadLetter(ctx, e, fmt.Sprintf("server stopped after %d deliveries without acknowledgement", a.Deliveries), a.Deliveries)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("watching max-deliveries advisories: %w", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/bustest"
@@ -248,5 +249,100 @@ func TestUndecodableMessageDeadLettered(t *testing.T) {
 	})
 	if !strings.HasPrefix(got, "fceventing.undecodable: undecodable") {
 		t.Errorf("dead letter = %q", got)
+	}
+}
+
+// TestMaxDeliverAdvisoryDeadLetters covers a message whose every delivery,
+// the consumer's last chance included, went to processes that died: the
+// server stops at MaxDeliver and the advisory makes a live consumer
+// dead-letter it.
+func TestMaxDeliverAdvisoryDeadLetters(t *testing.T) {
+	n := seq.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	cfg := fcnats.Config{URL: server.URL(), Stream: fmt.Sprintf("T%d", n), Subject: fmt.Sprintf("t%d.events", n),
+		DeadLetterSubject: fmt.Sprintf("t%d.deadletter", n), MaxDeliveries: 1, AckWait: time.Second}
+	b, err := fcnats.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	e := bustest.NewEvent("advisory")
+	if err := b.Publish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+
+	// Delivery 1: the handler's process dies.
+	actx, acancel := context.WithCancel(ctx)
+	release := make(chan struct{})
+	defer close(release)
+	adone := make(chan error, 1)
+	go func() {
+		adone <- b.Consume(actx, func(context.Context, bus.Message) error {
+			acancel()
+			<-release
+			return nil
+		})
+	}()
+	<-adone
+
+	// Delivery 2, the consumer's last chance: taken by a process that dies
+	// before doing anything.
+	nc, err := natsgo.Connect(server.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := js.Consumer(ctx, cfg.Stream, "sensor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for m := range batch.Messages() {
+		md, _ := m.Metadata()
+		if md.NumDelivered != 2 {
+			t.Fatalf("raw fetch got delivery %d, want 2", md.NumDelivered)
+		}
+		got++
+	}
+	if got != 1 {
+		t.Fatalf("raw fetch got %d messages", got)
+	}
+
+	// A live consumer: the server will not deliver again, but its advisory
+	// leads to the dead letter.
+	called := false
+	cctx, ccancel := context.WithCancel(ctx)
+	cdone := make(chan error, 1)
+	go func() {
+		cdone <- b.Consume(cctx, func(context.Context, bus.Message) error { called = true; return nil })
+	}()
+	dl, err := b.DeadLetters(ctx, "inspect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx, dcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer dcancel()
+	var reason string
+	_ = dl.Consume(dctx, func(_ context.Context, m bus.Message) error {
+		reason = bus.DeadLetterReason(m.Event)
+		dcancel()
+		return nil
+	})
+	ccancel()
+	<-cdone
+	if called {
+		t.Error("handler called beyond MaxDeliver")
+	}
+	if !strings.Contains(reason, "server stopped after 2 deliveries") {
+		t.Errorf("dead letter reason = %q", reason)
 	}
 }
