@@ -262,3 +262,47 @@ func TestSensorCrash(t *testing.T) {
 	}
 	t.Logf("killed with %d of %d workflows created; all %d exist once after the retry", len(killedAt), n, n)
 }
+
+// BenchmarkColdStart measures process start to first answered invocation
+// of the sensor function (loading its Sensors, building the cluster client
+// and the Kubernetes state; an empty batch needs no request) beside the
+// hello-world function built with the same SDK, in the same run.
+func BenchmarkColdStart(b *testing.B) {
+	ctx := context.Background()
+	cfg := b.TempDir()
+	if err := os.WriteFile(filepath.Join(cfg, "ci.yaml"), []byte(ciSensor), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, pkg string
+		payload   string
+		env       []string
+	}{
+		{"hello", "./test/fcruntime/hello", `{"name":"x"}`, nil},
+		{"sensor", "./functions/sensor", `[]`, []string{
+			"FCE_CONFIG_DIR=" + cfg, "FCE_KUBE_API_SERVER=" + cluster.URL, "FCE_KUBE_TOKEN=t",
+			"FCE_KUBE_CA_DATA=" + base64.StdEncoding.EncodeToString(cluster.CAData),
+			"FCE_STATE=kubernetes", "FCE_STATE_NAMESPACE=" + namespace,
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			bin, err := fcruntime.Build(ctx, tc.pkg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var total time.Duration
+			var samples []time.Duration
+			for b.Loop() {
+				s, err := fcruntime.MeasureColdStarts(ctx, fcruntime.Options{Binary: bin, Env: tc.env}, []byte(tc.payload), 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				samples = append(samples, s...)
+				total += s[0]
+			}
+			sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
+			b.ReportMetric(float64(samples[len(samples)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(total.Microseconds())/1000/float64(len(samples)), "mean-ms")
+		})
+	}
+}
