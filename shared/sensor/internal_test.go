@@ -277,3 +277,29 @@ func TestScanValidMatchesGjson(t *testing.T) {
 }
 
 const pushDoc = `{"headers":{"X-Github-Event":["push"]},"body":{"ref":"refs/heads/main","n":3,"esc":"a\"b\u0041","commits":[{"id":"c1"}]}}`
+
+// FuzzDocView checks the one-pass validator and path extraction against
+// gjson on arbitrary data.
+func FuzzDocView(f *testing.F) {
+	f.Add(pushDoc)
+	f.Add(`{"a":[1,2,{"b":"c\n"}],"d":-0.5e3,"e":[true,false,null]}`)
+	f.Add(`[{"body":{"ref":1}}]`)
+	paths := []string{"body.ref", "body.commits.0.id", "headers.X-Github-Event", "a.2.b", "0.body", "d", "body.esc"}
+	fs := newFieldSet()
+	slots := make([]int, len(paths))
+	for i, p := range paths {
+		slots[i] = fs.add(p)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		v := newDocView([]byte(doc), fs)
+		if got, want := v.valid(), gjson.Valid(doc); got != want {
+			t.Fatalf("valid = %v, gjson.Valid = %v", got, want)
+		}
+		for i, p := range paths {
+			got, want := v.get(slots[i], p), gjson.Get(doc, p)
+			if got.Exists() != want.Exists() || got.Raw != want.Raw || got.String() != want.String() || got.Type != want.Type {
+				t.Fatalf("%s: got %q, gjson %q", p, got.Raw, want.Raw)
+			}
+		}
+	})
+}
