@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,11 +47,15 @@ var (
 	sensorToken string
 )
 
+// stopRestarted stops a kube-apiserver the soak test restarted.
+var stopRestarted = func() {}
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	defer func() {
@@ -79,7 +84,10 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "FAIL: starting kube-apiserver: %v\n", err)
 		return 1
 	}
-	defer func() { cluster.Stop() }()
+	defer func() {
+		stopRestarted()
+		cluster.Stop()
+	}()
 	if err := applyInfra(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
 		return 1

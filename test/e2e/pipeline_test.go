@@ -76,6 +76,10 @@ type pipeline struct {
 // pumpStats count what the event stream stand-in did.
 type pumpStats struct {
 	Batches, Failed, Messages, Redelivered atomic.Int64
+	// SensorNanos sums the sensor's answered invocations (Response.Duration).
+	SensorNanos, SensorCalls atomic.Int64
+	// WebhookNanos sums the webhook's answered invocations.
+	WebhookNanos, WebhookCalls atomic.Int64
 }
 
 func newID() string {
@@ -322,8 +326,13 @@ func (p *pipeline) deliver(ctx context.Context, i int, msgs []ali_mns.MessageRec
 	if err != nil {
 		return err
 	}
-	_, err = p.sensors[i].Invoke(ctx, payload)
-	return err
+	resp, err := p.sensors[i].Do(ctx, fcruntime.Request{Payload: payload})
+	if err != nil {
+		return err
+	}
+	p.stats.SensorNanos.Add(int64(resp.Duration))
+	p.stats.SensorCalls.Add(1)
+	return nil
 }
 
 // pump is the EventBridge event stream behind the sensor's SMQ queue

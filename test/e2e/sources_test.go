@@ -18,6 +18,7 @@ import (
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
 	"github.com/fc-eventing/fc-eventing/shared/fc"
+	"github.com/fc-eventing/fc-eventing/test/fcruntime"
 )
 
 // The SMQ queue trigger's batch, as EventBridge event streaming hands it to
@@ -93,13 +94,15 @@ func (p *pipeline) callWebhook(ctx context.Context, path, body string, headers m
 	if err != nil {
 		return err
 	}
-	out, err := p.webhook.Invoke(ctx, payload)
+	r, err := p.webhook.Do(ctx, fcruntime.Request{Payload: payload})
 	if err != nil {
 		return err
 	}
+	p.stats.WebhookNanos.Add(int64(r.Duration))
+	p.stats.WebhookCalls.Add(1)
 	var resp fc.HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		return fmt.Errorf("decoding webhook answer %q: %w", out, err)
+	if err := json.Unmarshal(r.Payload, &resp); err != nil {
+		return fmt.Errorf("decoding webhook answer %q: %w", r.Payload, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &errStatus{Status: resp.StatusCode, Body: resp.Body}
