@@ -306,3 +306,22 @@ func BenchmarkColdStart(b *testing.B) {
 		})
 	}
 }
+
+// TestSensorMemory: peak resident memory of the sensor function under load
+// (500 events in batches of 10, each creating a Workflow) stays within the
+// 128 MiB budget.
+func TestSensorMemory(t *testing.T) {
+	fn, out := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for i := range 50 {
+		if _, err := fn.Invoke(ctx, batch(t, fmt.Sprintf("mem%d", i), 10)); err != nil {
+			t.Fatalf("batch %d: %v\n%s", i, err, out)
+		}
+	}
+	rss := fn.Process().PeakRSS
+	t.Logf("sensor peak RSS after 500 events: %.1f MiB", float64(rss)/(1<<20))
+	if rss == 0 || rss > 128<<20 {
+		t.Errorf("peak RSS %d bytes, budget 128 MiB", rss)
+	}
+}
