@@ -46,9 +46,15 @@ run: cli
 	GITLAB_WEBHOOK_TOKEN="$${GITLAB_WEBHOOK_TOKEN:-local-dev-token}" \
 	./bin/fceventing serve --config $(EXAMPLES) $(SERVE_FLAGS)
 
-## bench: benchmarks, each with its baseline in the same run
+## bench: benchmarks, each with its baseline in the same run (test/e2e: cold start against
+## hello-world, webhook-to-Workflow latency against the raw create, throughput, peak memory)
 bench: test-servers
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+
+## soak: 10,000 events from every origin through the deployed functions on real parts, with 10%
+## SMQ 500s, a kube-apiserver restart and two sensor kills: zero lost, zero duplicated, figures printed
+soak: test-servers
+	$(GO) test -tags soak -count=1 -timeout 30m -run '^TestSoak$$' -v ./test/e2e/
 
 ## fuzz: a short run of every fuzz target
 fuzz:
