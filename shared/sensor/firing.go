@@ -29,7 +29,10 @@ type Firing struct {
 	// Sensor and Namespace name the sensor that fired.
 	Sensor    string
 	Namespace string
-	// Trigger is the trigger template's name.
+	// Trigger is the trigger template's name as the sensor gives it: with
+	// Sensor and Namespace, the key of the trigger's conditions state
+	// (Key). Spec.Template.Name is the name after trigger-level parameters,
+	// which the events.argoproj.io/trigger label carries.
 	Trigger string
 	// Type is "argoWorkflow", "k8s" or "log".
 	Type string
@@ -81,7 +84,11 @@ func (f Firing) Resolve(base map[string]any) (map[string]any, error) {
 			return nil, fmt.Errorf("resolving firing: a %s trigger has no object", f.Type)
 		}
 	}
-	return o.build(base, f.Events, nil, f.Sensor, f.Namespace, f.Trigger, sortedKeys(f.Events), f.EventIDs)
+	label := f.Trigger
+	if f.Spec != nil && f.Spec.Template != nil && f.Spec.Template.Name != "" {
+		label = f.Spec.Template.Name
+	}
+	return o.build(base, f.Events, nil, f.Sensor, f.Namespace, f.Trigger, label, sortedKeys(f.Events), f.EventIDs)
 }
 
 // ObjectName returns the deterministic name for generateName: the prefix
@@ -116,7 +123,10 @@ func ObjectName(generateName, sensor, trigger string, deps, ids []string) string
 // build makes the object from base for one firing: it copies the
 // containers on the paths the firing changes (o.trie) and changes them in
 // place; base is not modified.
-func (o *objectSpec) build(base map[string]any, events map[string]event.Event, docs *docSet, sensor, namespace, trigger string, deps, ids []string) (map[string]any, error) {
+// trigger is the trigger's name in the sensor (it goes into the name);
+// label is its name after trigger-level parameters (the label, as in Argo
+// Events).
+func (o *objectSpec) build(base map[string]any, events map[string]event.Event, docs *docSet, sensor, namespace, trigger, label string, deps, ids []string) (map[string]any, error) {
 	out, _ := o.trie.cloneAlong(base).(map[string]any)
 	if err := applyInPlace(out, o.params, events, docs); err != nil {
 		return nil, err
@@ -147,7 +157,7 @@ func (o *objectSpec) build(base map[string]any, events map[string]event.Event, d
 			md["labels"] = labels
 		}
 		labels[LabelSensor] = boxed(sensor, o.sensorBox)
-		labels[LabelTrigger] = boxed(trigger, o.triggerBox)
+		labels[LabelTrigger] = boxed(label, o.triggerBox)
 		if name, _ := md["name"].(string); name == "" {
 			if gen, _ := md["generateName"].(string); gen != "" {
 				md["name"] = ObjectName(gen, sensor, trigger, deps, ids)

@@ -196,8 +196,8 @@ spec:
 		t.Fatalf("result = %+v", res)
 	}
 	f := res.Firings[0]
-	if f.Trigger != "payments" || f.Spec.Template.Name != "payments" {
-		t.Errorf("trigger name = %q", f.Trigger)
+	if f.Trigger != "placeholder" || f.Spec.Template.Name != "payments" {
+		t.Errorf("trigger = %q, template name = %q", f.Trigger, f.Spec.Template.Name)
 	}
 	md := f.Object["metadata"].(map[string]any)
 	if name, _ := md["name"].(string); !strings.HasPrefix(name, "payments-") {
@@ -217,7 +217,7 @@ spec:
 	e2 := depEvent("a", "id-2")
 	e2.Data = json.RawMessage(`{"body": {"repo": {"name": "ledger"}, "title": "t"}}`)
 	res = evaluate(t, p, e2)
-	if len(res.Firings) != 1 || res.Firings[0].Trigger != "ledger" {
+	if len(res.Firings) != 1 || res.Firings[0].Spec.Template.Name != "ledger" {
 		t.Fatalf("second firing = %+v", res)
 	}
 	if args := res.Firings[0].Spec.Template.ArgoWorkflow.Args; len(args) != 3 {

@@ -583,12 +583,12 @@ func (p *Program) fire(t *trigger, events map[string]event.Event, docs *docSet) 
 		ids[i] = events[d].ID
 	}
 	f := Firing{
-		Sensor: p.name, Namespace: p.namespace, Trigger: spec.Template.Name,
+		Sensor: p.name, Namespace: p.namespace, Trigger: t.name,
 		Type: ct.typ, Operation: ct.op, Source: spec.Template.Source(), Spec: spec,
 		Events: events, EventIDs: ids, object: ct.object,
 	}
 	if ct.object != nil && ct.object.base != nil {
-		obj, err := ct.object.build(ct.object.base, events, docs, p.name, p.namespace, f.Trigger, deps, ids)
+		obj, err := ct.object.build(ct.object.base, events, docs, p.name, p.namespace, f.Trigger, spec.Template.Name, deps, ids)
 		if err != nil {
 			return Firing{}, err
 		}
