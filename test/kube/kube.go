@@ -66,6 +66,9 @@ type Server struct {
 	AdminToken string
 	// Dir is the run directory (etcd data, certificates, logs); removed by Stop.
 	Dir string
+	// StartTimes says how long each part of Start took: "etcd", "kube-apiserver" (until
+	// /readyz), "crds" (created, established and served).
+	StartTimes map[string]time.Duration
 
 	etcd      *exec.Cmd
 	apiserver *exec.Cmd
@@ -163,7 +166,7 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating run directory: %w", err)
 	}
-	s = &Server{Dir: dir}
+	s = &Server{Dir: dir, StartTimes: map[string]time.Duration{}}
 	defer func() {
 		if err != nil {
 			s.Stop()
@@ -176,6 +179,7 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	// A free port found by listening can be taken by another process before the server binds
 	// it (other test packages start servers at the same time): try again on new ports.
 	var etcdURL string
+	t0 := time.Now()
 	for attempt := 1; ; attempt++ {
 		etcdURL, err = s.startEtcd(ctx, etcdBin)
 		if err == nil || attempt == 3 || !s.portTaken("etcd.log") {
@@ -185,6 +189,8 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.StartTimes["etcd"] = time.Since(t0)
+	t0 = time.Now()
 	for attempt := 1; ; attempt++ {
 		err = s.startAPIServer(ctx, apiBin, etcdURL)
 		if err == nil || attempt == 3 || !s.portTaken("kube-apiserver.log") {
@@ -194,11 +200,14 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.StartTimes["kube-apiserver"] = time.Since(t0)
+	t0 = time.Now()
 	if crdDir != "" {
 		if err = s.installCRDs(ctx, crdDir); err != nil {
 			return nil, err
 		}
 	}
+	s.StartTimes["crds"] = time.Since(t0)
 	fmt.Fprintf(opts.Log, "kube-apiserver %s ready at %s\n", s.Version, s.URL)
 	return s, nil
 }
@@ -616,55 +625,65 @@ func (s *Server) installCRDs(ctx context.Context, dir string) error {
 	if err != nil {
 		return fmt.Errorf("building dynamic client: %w", err)
 	}
-	var names []string
+	var crds []*unstructured.Unstructured
 	for _, f := range files {
 		objs, err := decodeFile(f)
 		if err != nil {
 			return err
 		}
-		for _, o := range objs {
-			if _, err := dc.Resource(crdGVR).Create(ctx, o, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-				return fmt.Errorf("creating CRD %s from %s: %w", o.GetName(), filepath.Base(f), err)
-			}
-			names = append(names, o.GetName())
+		crds = append(crds, objs...)
+	}
+	// The CRDs are created and waited for together: the apiserver's work for each (schema
+	// conversion, OpenAPI publishing) overlaps instead of adding up.
+	errs := make(chan error, len(crds))
+	for _, o := range crds {
+		go func() { errs <- s.installCRD(ctx, dc, o) }()
+	}
+	var first error
+	for range crds {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
 	}
-	for _, name := range names {
-		err := poll(ctx, s.apiDone, func() (bool, error) {
-			o, err := dc.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return false, fmt.Errorf("reading CRD %s: %w", name, err)
-			}
-			conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
-			for _, c := range conds {
-				m, _ := c.(map[string]any)
-				if m["type"] == "Established" && m["status"] == "True" {
-					return true, nil
-				}
-			}
-			return false, nil
-		})
-		if err != nil {
-			return fmt.Errorf("waiting for CRD %s to be established: %w", name, err)
-		}
-		// The first request to a new resource builds its handler; do it here, not in a test.
+	return first
+}
+
+// installCRD creates one CRD, waits until it is established and lists each served version once:
+// the first request to a new resource builds its handler, which belongs to start-up, not to a test.
+func (s *Server) installCRD(ctx context.Context, dc dynamic.Interface, crd *unstructured.Unstructured) error {
+	name := crd.GetName()
+	if _, err := dc.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating CRD %s: %w", name, err)
+	}
+	err := poll(ctx, s.apiDone, func() (bool, error) {
 		o, err := dc.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return fmt.Errorf("reading CRD %s: %w", name, err)
+			return false, fmt.Errorf("reading CRD %s: %w", name, err)
 		}
-		group, _, _ := unstructured.NestedString(o.Object, "spec", "group")
-		plural, _, _ := unstructured.NestedString(o.Object, "spec", "names", "plural")
-		versions, _, _ := unstructured.NestedSlice(o.Object, "spec", "versions")
-		for _, v := range versions {
-			vm, _ := v.(map[string]any)
-			ver, _ := vm["name"].(string)
-			if served, _ := vm["served"].(bool); !served || ver == "" {
-				continue
+		conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+		for _, c := range conds {
+			m, _ := c.(map[string]any)
+			if m["type"] == "Established" && m["status"] == "True" {
+				return true, nil
 			}
-			gvr := schema.GroupVersionResource{Group: group, Version: ver, Resource: plural}
-			if _, err := dc.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
-				return fmt.Errorf("listing %s: %w", gvr, err)
-			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for CRD %s to be established: %w", name, err)
+	}
+	group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+	plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	for _, v := range versions {
+		vm, _ := v.(map[string]any)
+		ver, _ := vm["name"].(string)
+		if served, _ := vm["served"].(bool); !served || ver == "" {
+			continue
+		}
+		gvr := schema.GroupVersionResource{Group: group, Version: ver, Resource: plural}
+		if _, err := dc.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+			return fmt.Errorf("listing %s: %w", gvr, err)
 		}
 	}
 	return nil

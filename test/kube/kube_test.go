@@ -29,6 +29,7 @@ func TestServerVersionMatchesPin(t *testing.T) {
 	if cluster.Version != kv {
 		t.Fatalf("apiserver reports %q, tools/go.mod pins %q", cluster.Version, kv)
 	}
+	t.Logf("started in: etcd %v, kube-apiserver %v, CRDs %v", cluster.StartTimes["etcd"], cluster.StartTimes["kube-apiserver"], cluster.StartTimes["crds"])
 	if !strings.HasPrefix(cluster.URL, "https://127.0.0.1:") {
 		t.Fatalf("URL %q is not a TLS loopback address", cluster.URL)
 	}
