@@ -50,7 +50,8 @@ type Options struct {
 	Log io.Writer
 	// SkipCRDs leaves the Argo Workflows CRDs out.
 	SkipCRDs bool
-	// Timeout bounds the whole start; default 90s.
+	// Timeout bounds the whole start; default 5 minutes (several test packages may start servers
+	// at once on a small machine).
 	Timeout time.Duration
 }
 
@@ -146,7 +147,7 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 		opts.Log = os.Stdout
 	}
 	if opts.Timeout == 0 {
-		opts.Timeout = 90 * time.Second
+		opts.Timeout = 5 * time.Minute
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
