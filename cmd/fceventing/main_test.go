@@ -309,3 +309,25 @@ func TestArgoEventsCorpus(t *testing.T) {
 	}
 	t.Logf("%d accepted, %d refused", accepted, refused)
 }
+
+func TestValidateMultiDocument(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good, _ := os.ReadFile(examples + "/sensors/github-push.yaml")
+	bad, _ := os.ReadFile("testdata/sensor-invalid.yaml")
+	both := filepath.Join(dir, "both.yaml")
+	if err := os.WriteFile(both, append(append(append([]byte{}, good...), "\n---\n"...), bad...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "validate", both)
+	if code != exitInvalid || !strings.Contains(stderr, both+"#2: spec.dependencies[1].filters.data[0].comparator") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+	twice := filepath.Join(dir, "twice.yaml")
+	if err := os.WriteFile(twice, append(append(append([]byte{}, good...), "\n---\n"...), good...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := runCLI(t, nil, "validate", twice); code != exitOK || !strings.Contains(out, "valid Sensor github-push, Sensor github-push") {
+		t.Errorf("exit %d, %q %q", code, out, stderr)
+	}
+}

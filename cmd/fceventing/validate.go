@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/sensor"
@@ -51,25 +52,50 @@ func runValidate(_ context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// validateFile loads one file and, for a Sensor, compiles it; it returns
-// what the file holds ("Sensor NAME").
+// validateFile loads every document of one file and compiles each
+// Sensor; it returns what the file holds ("Sensor NAME"). A file of
+// several documents names the failing one as FILE#N.
 func validateFile(path string, lookup func(string) (string, bool)) (string, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return "", err
 	}
-	obj, err := config.ParseFile(path, data, lookup)
-	if err != nil {
-		return "", err
+	docs := config.SplitDocuments(data)
+	if len(docs) == 0 {
+		return "", fmt.Errorf("%s: no YAML document", path)
 	}
-	switch o := obj.(type) {
-	case *config.Sensor:
-		if _, err := sensor.Compile(o, sensor.Options{State: memory.New()}); err != nil {
-			return "", config.InFile(path, err)
+	var descs []string
+	checked := 0
+	for i, doc := range docs {
+		name := path
+		if len(docs) > 1 {
+			name = fmt.Sprintf("%s#%d", path, i+1)
+			// Other objects applied with a Sensor (a WorkflowTemplate, ...)
+			// are not fc-eventing's to check.
+			if kind, err := config.DocumentKind(doc); err == nil && kind != config.SensorKind && kind != config.EventSourceKind {
+				descs = append(descs, "skipped "+kind)
+				continue
+			}
 		}
-		return "Sensor " + o.Metadata.Name, nil
-	case *config.EventSource:
-		return "EventSource " + o.Metadata.Name, nil
+		checked++
+		obj, err := config.ParseFile(name, doc, lookup)
+		if err != nil {
+			return "", err
+		}
+		switch o := obj.(type) {
+		case *config.Sensor:
+			if _, err := sensor.Compile(o, sensor.Options{State: memory.New()}); err != nil {
+				return "", config.InFile(name, err)
+			}
+			descs = append(descs, "Sensor "+o.Metadata.Name)
+		case *config.EventSource:
+			descs = append(descs, "EventSource "+o.Metadata.Name)
+		default:
+			return "", fmt.Errorf("%s: unexpected document %T", name, obj)
+		}
 	}
-	return "", fmt.Errorf("%s: unexpected document %T", path, obj)
+	if checked == 0 {
+		return "", fmt.Errorf("%s: no Sensor or EventSource document", path)
+	}
+	return strings.Join(descs, ", "), nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 
@@ -22,14 +23,14 @@ func LoadFile(path string) (any, error) {
 // resolves EventSource secrets. An unknown or missing kind is a *FieldError
 // on path "kind".
 func ParseFile(file string, data []byte, lookup func(string) (string, bool)) (any, error) {
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
+	if err := singleDocument(file, data); err != nil {
+		return nil, err
 	}
-	if err := yaml.Unmarshal(data, &head); err != nil {
+	kind, err := DocumentKind(data)
+	if err != nil {
 		return nil, InFile(file, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})
 	}
-	switch head.Kind {
+	switch kind {
 	case SensorKind:
 		return ParseSensor(file, data)
 	case EventSourceKind:
@@ -37,5 +38,58 @@ func ParseFile(file string, data []byte, lookup func(string) (string, bool)) (an
 	case "":
 		return nil, InFile(file, Fieldf("kind", "is required (Sensor or EventSource)"))
 	}
-	return nil, InFile(file, Fieldf("kind", "unknown kind %q (Sensor or EventSource)", head.Kind))
+	return nil, InFile(file, Fieldf("kind", "unknown kind %q (Sensor or EventSource)", kind))
+}
+
+// DocumentKind reads the kind of one YAML document.
+func DocumentKind(data []byte) (string, error) {
+	var head struct {
+		Kind string `json:"kind"`
+	}
+	if err := yaml.Unmarshal(data, &head); err != nil {
+		return "", err
+	}
+	return head.Kind, nil
+}
+
+// SplitDocuments splits a YAML stream at its "---" separator lines and
+// drops documents that hold only comments and blank lines.
+func SplitDocuments(data []byte) [][]byte {
+	var docs [][]byte
+	var cur []byte
+	flush := func() {
+		if hasContent(cur) {
+			docs = append(docs, cur)
+		}
+		cur = nil
+	}
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		t := bytes.TrimRight(line, " \t\r\n")
+		if bytes.Equal(t, []byte("---")) || bytes.HasPrefix(t, []byte("--- ")) || bytes.HasPrefix(t, []byte("---\t")) {
+			flush()
+			continue
+		}
+		cur = append(cur, line...)
+	}
+	flush()
+	return docs
+}
+
+func hasContent(doc []byte) bool {
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if len(t) > 0 && t[0] != '#' {
+			return true
+		}
+	}
+	return false
+}
+
+// singleDocument rejects a stream of several YAML documents, which the
+// YAML decoder would silently cut to the first.
+func singleDocument(file string, data []byte) error {
+	if n := len(SplitDocuments(data)); n > 1 {
+		return InFile(file, &FieldError{Msg: fmt.Sprintf("holds %d YAML documents; give one per file", n)})
+	}
+	return nil
 }

@@ -48,7 +48,23 @@ func LoadSensor(path string) (*Sensor, error) {
 
 // ParseSensor decodes and validates a Sensor; file names the source in
 // errors. Every validation error is a *FieldError carrying file and path.
+//
+// A stream of several YAML documents (a Sensor applied together with, say,
+// its WorkflowTemplate) must hold exactly one Sensor, which is the one
+// parsed.
 func ParseSensor(file string, data []byte) (*Sensor, error) {
+	if docs := SplitDocuments(data); len(docs) > 1 {
+		var sensors [][]byte
+		for _, d := range docs {
+			if kind, _ := DocumentKind(d); kind == SensorKind {
+				sensors = append(sensors, d)
+			}
+		}
+		if len(sensors) != 1 {
+			return nil, InFile(file, &FieldError{Msg: fmt.Sprintf("holds %d YAML documents of which %d are Sensors; want exactly one Sensor", len(docs), len(sensors))})
+		}
+		data = sensors[0]
+	}
 	var s Sensor
 	if err := yaml.Unmarshal(data, &s); err != nil {
 		return nil, InFile(file, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})

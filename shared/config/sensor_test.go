@@ -446,3 +446,36 @@ func TestLoadFile(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitDocuments(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   string
+		want int
+	}{
+		{"a: 1\n", 1},
+		{"---\na: 1\n", 1},
+		{"# comment\n---\na: 1\n---\n# only a comment\n", 1},
+		{"a: 1\n---\nb: 2\n--- # next\nc: 3", 3},
+		{"a: '---'\nb: |\n  ---x\n", 1},
+		{"", 0},
+	} {
+		if got := len(config.SplitDocuments([]byte(tt.in))); got != tt.want {
+			t.Errorf("SplitDocuments(%q) = %d documents, want %d", tt.in, got, tt.want)
+		}
+	}
+	two := sensorYAML(okDep, okTrigger) + "---\n" + sensorYAML(okDep, okTrigger)
+	if _, err := config.ParseSensor("two.yaml", []byte(two)); err == nil || !strings.Contains(err.Error(), "two.yaml: holds 2 YAML documents of which 2 are Sensors") {
+		t.Errorf("two sensors: err = %v", err)
+	}
+	withTemplate := "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {name: wt}\n---\n" + sensorYAML(okDep, okTrigger)
+	if s, err := config.ParseSensor("pair.yaml", []byte(withTemplate)); err != nil || s.Metadata.Name != "s" {
+		t.Errorf("sensor with a workflow template: %v", err)
+	}
+	if _, err := config.ParseFile("two.yaml", []byte(two), nil); err == nil || !strings.Contains(err.Error(), "holds 2 YAML documents") {
+		t.Errorf("ParseFile of two documents: err = %v", err)
+	}
+	if _, err := config.ParseSensor("one.yaml", []byte("---\n"+sensorYAML(okDep, okTrigger))); err != nil {
+		t.Errorf("leading separator: %v", err)
+	}
+}
