@@ -17,7 +17,8 @@ const (
 	TypeLog          = config.TriggerLog
 )
 
-// Labels the engine puts on every object it resolves.
+// Labels the engine puts on the objects of creating operations (k8s create,
+// argoWorkflow submit).
 const (
 	LabelSensor  = "events.argoproj.io/sensor"
 	LabelTrigger = "events.argoproj.io/trigger"
@@ -40,9 +41,13 @@ type Firing struct {
 	// "create", ...; "log" for a log trigger).
 	Operation string
 	// Object is the object exactly as it would be sent: parameters applied,
-	// labels set and, where the user gave generateName, the deterministic
-	// name. It is nil when Source must be fetched first (file, url,
-	// configmap, git, s3, oss): fetch the base object and call Resolve.
+	// for submit the argo args applied, for creating operations the labels
+	// and, where the user gave generateName, the deterministic name;
+	// metadata.namespace defaults to the sensor's. It is nil for a log
+	// trigger and when Source must be fetched first (file, url, configmap,
+	// git, s3, oss): fetch the base object and call Resolve. Its metadata
+	// map is the firing's own; subtrees the engine did not change are shared
+	// with the compiled sensor and must be copied before they are changed.
 	Object map[string]any
 	// Source is where the object comes from, after trigger-level parameters.
 	Source *config.ArtifactLocation
