@@ -125,6 +125,10 @@ func (c *Client) Host() string { return c.rest.Host }
 // need raw requests to the same server (benchmarks compare against it).
 func (c *Client) HTTPClient() (*http.Client, error) { return rest.HTTPClientFor(c.rest) }
 
+// RESTConfig is the connection New would use for cfg (before QPS, burst and timeout are
+// applied), for callers that talk to the same cluster with other clients.
+func RESTConfig(cfg Config) (*rest.Config, error) { return restConfig(cfg) }
+
 func restConfig(cfg Config) (*rest.Config, error) {
 	if cfg.REST != nil {
 		return cfg.REST, nil
