@@ -9,15 +9,21 @@
 // a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow; resubmit creates the copy
 // FormulateResubmitWorkflow makes; retry rewrites a Failed/Error Workflow as
 // FormulateRetryWorkflow does and deletes the pods of the nodes it removes; resume, suspend,
-// terminate and stop change spec.suspend, suspend nodes and spec.shutdown as the CLI does.
+// terminate and stop change spec.suspend, suspend nodes and spec.shutdown as the CLI does
+// (--node-field-selector and --message included), refusing completed workflows as it does.
 // k8s triggers create, update, patch (merge, json, strategic, apply) or delete any resource
-// through the dynamic client, with Argo Events' liveObject.
+// through the dynamic client, with Argo Events' liveObject (update) and its create-when-missing
+// for update and patch. Sources other than resource/inline (file, url, configmap, oss) are
+// fetched here and resolved by sensor.Firing.Resolve.
 //
 // Where fc-eventing differs from Argo Events and the argo CLI, on purpose:
 //   - A create that finds the object already there (AlreadyExists) succeeds and reports the
 //     existing object: with names derived from the event ids, a redelivered event does not make
 //     a second Workflow. submit-from and resubmit, which argo names with generateName, are named
-//     generateName + a hash of sensor, trigger, target and event ids for the same reason.
+//     as the engine names created objects (sensor.ObjectName: generateName + a hash of sensor,
+//     trigger and event ids) for the same reason; so is the memoized resubmit argo names randomly.
+//   - The creator labels argo's server sets from the caller's SSO identity are not set: the
+//     caller is the function's ServiceAccount.
 //   - retryStrategy retries transient failures only (timeouts, 429, 5xx, conflicts, broken
 //     connections), never Forbidden, Invalid or NotFound.
 //   - A url source's certificate is always verified; sources are cached and fetched again only
