@@ -242,7 +242,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev event.Event) (Report, erro
 		}
 		p := todo[i]
 		id := p.c.namespace + "/" + p.c.name
-		perm := isPermanent(err)
+		perm := isPermanent(ctx, err)
 		rep.Refusals = append(rep.Refusals, Refusal{Sensor: id, Trigger: p.f.Trigger, Reason: err.Error(), Permanent: perm})
 		err = fmt.Errorf("sensor %s trigger %s: %w", id, p.f.Trigger, err)
 		if perm {
@@ -292,8 +292,12 @@ func (d *Dispatcher) execute(ctx context.Context, f sensor.Firing) (FiringReport
 }
 
 // isPermanent reports whether an executor error cannot be cured by trying
-// again.
-func isPermanent(err error) bool {
+// again. A firing cut short because the context ended (shutdown, deadline)
+// is never permanent, however the executor classified it.
+func isPermanent(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
 	return errors.Is(err, argo.ErrPermanent) || errors.Is(err, bus.ErrPermanent)
 }
 

@@ -628,3 +628,25 @@ func TestDryRunSources(t *testing.T) {
 		t.Errorf("object = %v", obj)
 	}
 }
+
+// canceled fails as the trigger client does when its context ends: an
+// error it does not count as transient.
+type canceled struct{}
+
+func (canceled) Execute(ctx context.Context, f sensor.Firing) (argo.Outcome, error) {
+	<-ctx.Done()
+	return argo.Outcome{}, &argo.Error{Trigger: f.Trigger, Err: ctx.Err()}
+}
+
+// TestCanceledIsNotPermanent: a firing cut short by the end of the context
+// (shutdown) leaves the message for redelivery instead of dead-lettering it.
+func TestCanceledIsNotPermanent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(*dispatch.DryRun) dispatch.Executor { return canceled{} }, ciSensor)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	err := f.d.Handle(ctx, bus.Message{Event: push("p-1", "refs/heads/main", "abc"), Delivery: 1})
+	if err == nil || errors.Is(err, bus.ErrPermanent) {
+		t.Fatalf("error = %v, want a transient one", err)
+	}
+}
