@@ -44,6 +44,15 @@ func TestK8sTrigger(t *testing.T) {
 		if got := str(get(t, configMapsGVR, ns, "made"), "data", "a"); got != "1" {
 			t.Fatalf("data.a = %q", got)
 		}
+		// A cluster-scoped resource: the sensor's namespace is not put on it.
+		f = firing(ns, "ns", sensor.TypeK8s, "create", obj(t, `{apiVersion: v1, kind: Namespace, metadata: {name: `+ns+`-made}}`))
+		out, err = c.Execute(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Namespace != "" || out.Object.GetName() != ns+"-made" {
+			t.Fatalf("cluster-scoped outcome %+v", out)
+		}
 	})
 
 	t.Run("update", func(t *testing.T) {
@@ -61,6 +70,14 @@ func TestK8sTrigger(t *testing.T) {
 		}
 		if got.GetLabels()["keep"] != "yes" {
 			t.Errorf("labels %v", got.GetLabels())
+		}
+		// Updating what is not there creates it, as in Argo Events.
+		f = firing(ns, "cfg", sensor.TypeK8s, "update", obj(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: fresh}, data: {x: "1"}}`))
+		if _, err := c.Execute(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if str(get(t, configMapsGVR, ns, "fresh"), "data", "x") != "1" {
+			t.Fatal("update of a missing object did not create it")
 		}
 	})
 
