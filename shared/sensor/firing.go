@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/event"
@@ -284,4 +285,14 @@ func applySubmitArgs(obj, md map[string]any, a *config.ArgoArgs) {
 	if a.Name != "" {
 		md["name"] = a.Name
 	}
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -299,22 +299,3 @@ func convertNumbers(v any) any {
 	}
 	return v
 }
-
-// deepCopy copies a generic JSON value.
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, vv := range t {
-			m[k] = deepCopy(vv)
-		}
-		return m
-	case []any:
-		s := make([]any, len(t))
-		for i, vv := range t {
-			s[i] = deepCopy(vv)
-		}
-		return s
-	}
-	return v
-}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -172,14 +171,4 @@ func fromLua(v lua.LValue, depth int) (any, error) {
 		return out, err
 	}
 	return nil, fmt.Errorf("script result holds a %s, which has no JSON form", v.Type())
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
