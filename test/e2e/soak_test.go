@@ -21,6 +21,10 @@ import (
 	"testing"
 	"time"
 
+	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
+
+	"github.com/fc-eventing/fc-eventing/shared/bus"
+	smqbus "github.com/fc-eventing/fc-eventing/shared/bus/smq"
 	"github.com/fc-eventing/fc-eventing/test/kube"
 	smqserver "github.com/fc-eventing/fc-eventing/test/smqserver/server"
 )
@@ -151,6 +155,8 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	st := faulty.Stats()
+	faulty.SetFaults(smqserver.Faults{})
+	dead := deadLetters(ctx, t, p)
 	restarts := 0
 	for _, s := range p.sensors {
 		restarts += s.Process().Generation - 1
@@ -161,7 +167,10 @@ func TestSoak(t *testing.T) {
 	for _, s := range []string{"github", "gitlab", "oss", "smq", "bridge"} {
 		fmt.Fprintf(&b, "soak:   %-7s %5d events\n", s, len(want[s]))
 	}
-	fmt.Fprintf(&b, "soak: lost %d, duplicated %d, unexpected %d, dead-lettered %d\n", lost, duplicated, unexpected, faulty.QueueLen(p.dlq))
+	fmt.Fprintf(&b, "soak: lost %d, duplicated %d, unexpected %d, dead-lettered %d\n", lost, duplicated, unexpected, len(dead))
+	for _, d := range dead {
+		fmt.Fprintf(&b, "soak:   dead-lettered %s\n", d)
+	}
 	fmt.Fprintf(&b, "soak: bus SMQ %d requests, %d answered 500 on purpose (%.1f%%)\n",
 		st.Requests, st.InjectedFails, 100*float64(st.InjectedFails)/float64(max(st.Requests, 1)))
 	fmt.Fprintf(&b, "soak: sensor %d batches (%d failed and redelivered), %d messages, %d redeliveries, mean %.1f events/batch\n",
@@ -328,4 +337,32 @@ func findChild(bin string) (int, []string, string, error) {
 		return pid, args[1:], dir, nil
 	}
 	return 0, nil, "", fmt.Errorf("no child process runs %s", bin)
+}
+
+// deadLetters describes what the sensor sent to the dead-letter queue:
+// event id, source and the reason it carries.
+func deadLetters(ctx context.Context, t *testing.T, p *pipeline) []string {
+	t.Helper()
+	q := ali_mns.NewMNSQueue(p.dlq, p.mns, 100000)
+	var out []string
+	for {
+		msgs, err := receive(ctx, q, 16, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			return out
+		}
+		for _, m := range msgs {
+			e, err := smqbus.DecodeBody(m.MessageBody)
+			if err != nil {
+				out = append(out, fmt.Sprintf("undecodable %s: %v", m.MessageId, err))
+				continue
+			}
+			out = append(out, fmt.Sprintf("event %s from %s/%s: %s", e.ID, e.Source, e.Subject, bus.DeadLetterReason(e)))
+		}
+		if err := del(ctx, q, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
