@@ -197,6 +197,21 @@ func (p *fastPart) eval(lookup func(p *fastPart) (string, bool)) (string, bool) 
 	return v, true
 }
 
+// detach returns s, copied when it shares memory with doc (a value read
+// from event data, or a substring of one), so results never alias event
+// data.
+func detach(s, doc string) string {
+	if len(s) == 0 || len(doc) == 0 {
+		return s
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	start := uintptr(unsafe.Pointer(unsafe.StringData(doc)))
+	if p >= start && p < start+uintptr(len(doc)) {
+		return strings.Clone(s)
+	}
+	return s
+}
+
 // bytesString views b as a string without copying; the string must not
 // outlive a change to b.
 func bytesString(b []byte) string {

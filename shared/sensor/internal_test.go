@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tidwall/gjson"
@@ -302,4 +303,30 @@ func FuzzDocView(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDetach(t *testing.T) {
+	t.Parallel()
+	doc := `{"a":"value"}`
+	sub := doc[6:11]
+	if got := detach(sub, doc); got != "value" || unsafe.StringData(got) == unsafe.StringData(sub) {
+		t.Error("a substring of the document was not copied")
+	}
+	own := strings.ToUpper("value")
+	if got := detach(own, doc); unsafe.StringData(got) != unsafe.StringData(own) {
+		t.Error("a string of its own was copied")
+	}
+	jt, err := compileJSONTemplate("t", `{{ .Input.a | trunc 3 }}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte(doc)
+	out, err := jt.exec(newDocView(data, nil))
+	if err != nil || out != "val" {
+		t.Fatalf("exec = %q, %v", out, err)
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(out)))
+	if d := uintptr(unsafe.Pointer(&data[0])); p >= d && p < d+uintptr(len(data)) {
+		t.Error("template output aliases the document")
+	}
 }

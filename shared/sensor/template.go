@@ -163,7 +163,7 @@ func (jt *jsonTemplate) exec(doc *docView) (string, error) {
 			return r.Str, r.Type == gjson.String
 		})
 		if ok {
-			return checkOutput(jt.t, strings.Clone(out))
+			return checkOutput(jt.t, detach(out, doc.str))
 		}
 	}
 	return execTemplate(jt.t, jt.input([]byte(doc.str)))
