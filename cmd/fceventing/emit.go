@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,9 @@ type emitOptions struct {
 var emitKinds = map[string]emitKind{
 	"github":      {events: []string{"push", "ping", "pull_request"}, fallback: "push", build: githubDelivery},
 	"gitlab":      {events: []string{"push"}, fallback: "push", build: gitlabDelivery},
+	"gitee":       {events: []string{"push"}, fallback: "push", build: giteeDelivery},
+	"codeup":      {events: []string{"push"}, fallback: "push", build: codeupDelivery},
+	"bitbucket":   {events: []string{"push"}, fallback: "push", build: bitbucketDelivery},
 	"webhook":     {events: []string{"post"}, fallback: "post", build: webhookDelivery},
 	"oss":         {events: []string{"put", "delete"}, fallback: "put", build: ossDelivery},
 	"mns":         {events: []string{"topic"}, fallback: "topic", build: mnsDelivery},
@@ -63,20 +67,25 @@ func emitUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "usage: fceventing emit KIND [EVENT] --to URL [--secret S] [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "kinds and events (the first is the default):")
+	for _, n := range kindNames() {
+		fmt.Fprintf(w, "  %-12s %s\n", n, strings.Join(emitKinds[n].events, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "github and bitbucket sign with HMAC-SHA256 (X-Hub-Signature-256, X-Hub-Signature), gitee")
+	fmt.Fprintln(w, "signs its timestamp (X-Gitee-Token), gitlab and codeup send the token, webhook sends")
+	fmt.Fprintln(w, "Authorization: Bearer; oss, mns and eventbridge send the payload FC hands oss-source,")
+	fmt.Fprintln(w, "mns-source and eventbridge-source: POST them to /fc/oss-source, /fc/mns-source, /fc/eventbridge-source.")
+	fmt.Fprintln(w)
+	fs.PrintDefaults()
+}
+
+func kindNames() []string {
 	names := make([]string, 0, len(emitKinds))
 	for n := range emitKinds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, strings.Join(emitKinds[n].events, ", "))
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "github signs with X-Hub-Signature-256, gitlab sends X-Gitlab-Token, webhook sends")
-	fmt.Fprintln(w, "Authorization: Bearer; oss, mns and eventbridge send the payload FC hands oss-source,")
-	fmt.Fprintln(w, "mns-source and eventbridge-source: POST them to /fc/oss-source, /fc/mns-source, /fc/eventbridge-source.")
-	fmt.Fprintln(w)
-	fs.PrintDefaults()
+	return names
 }
 
 func runEmit(ctx context.Context, e *env, args []string) int {
@@ -111,7 +120,7 @@ func runEmit(ctx context.Context, e *env, args []string) int {
 	}
 	kind, ok := emitKinds[pos[0]]
 	if !ok {
-		return invalid(e, fmt.Errorf("unknown kind %q (want eventbridge, github, gitlab, mns, oss or webhook)", pos[0]))
+		return invalid(e, fmt.Errorf("unknown kind %q (want one of: %s)", pos[0], strings.Join(kindNames(), ", ")))
 	}
 	event := kind.fallback
 	if len(pos) == 2 {
@@ -261,6 +270,89 @@ func gitlabDelivery(o emitOptions, _ string) (*http.Request, error) {
 	req.Header.Set("Idempotency-Key", o.delivery)
 	if o.secret != "" {
 		req.Header.Set("X-Gitlab-Token", o.secret)
+	}
+	return req, nil
+}
+
+// pushBody is a small push payload in the common git-hosting shape.
+func pushBody(o emitOptions) map[string]any {
+	after := sha1Hex(o.delivery)
+	return map[string]any{
+		"ref": o.ref, "before": sha1Hex("before-" + o.delivery), "after": after,
+		"repository":          map[string]any{"full_name": o.repo, "name": o.repo[strings.Index(o.repo, "/")+1:]},
+		"commits":             []any{map[string]any{"id": after, "message": "Update the README", "timestamp": o.now.Format(time.RFC3339)}},
+		"head_commit":         map[string]any{"id": after, "message": "Update the README"},
+		"total_commits_count": 1,
+	}
+}
+
+// giteeDelivery is a push as Gitee sends it in signature mode: the
+// timestamp in X-Gitee-Timestamp and its HMAC in X-Gitee-Token.
+func giteeDelivery(o emitOptions, _ string) (*http.Request, error) {
+	body, err := json.Marshal(pushBody(o))
+	if err != nil {
+		return nil, fmt.Errorf("encoding Gitee push payload: %w", err)
+	}
+	req, err := jsonRequest(o.to, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "git-oschina-hook")
+	req.Header.Set("X-Gitee-Event", "Push Hook")
+	if o.secret != "" {
+		ts := o.now.UnixMilli()
+		mac := hmac.New(sha256.New, []byte(o.secret))
+		fmt.Fprintf(mac, "%d\n%s", ts, o.secret)
+		req.Header.Set("X-Gitee-Timestamp", fmt.Sprint(ts))
+		req.Header.Set("X-Gitee-Token", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	}
+	return req, nil
+}
+
+// codeupDelivery is a push as Codeup sends it, with the token in
+// X-Codeup-Token.
+func codeupDelivery(o emitOptions, _ string) (*http.Request, error) {
+	body, err := json.Marshal(pushBody(o))
+	if err != nil {
+		return nil, fmt.Errorf("encoding Codeup push payload: %w", err)
+	}
+	req, err := jsonRequest(o.to, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-Codeup-Event", "Push Hook")
+	if o.secret != "" {
+		req.Header.Set("X-Codeup-Token", o.secret)
+	}
+	return req, nil
+}
+
+// bitbucketDelivery is a repo:push as Bitbucket Cloud sends it, signed in
+// X-Hub-Signature with the request id in X-Request-UUID.
+func bitbucketDelivery(o emitOptions, _ string) (*http.Request, error) {
+	after := sha1Hex(o.delivery)
+	body, err := json.Marshal(map[string]any{
+		"actor":      map[string]any{"display_name": "Mona", "type": "user"},
+		"repository": map[string]any{"full_name": o.repo, "type": "repository"},
+		"push": map[string]any{"changes": []any{map[string]any{
+			"new": map[string]any{"type": "branch", "name": strings.TrimPrefix(o.ref, "refs/heads/"), "target": map[string]any{"hash": after, "message": "Update the README"}},
+		}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding Bitbucket push payload: %w", err)
+	}
+	req, err := jsonRequest(o.to, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "Bitbucket-Webhooks/2.0")
+	req.Header.Set("X-Event-Key", "repo:push")
+	req.Header.Set("X-Request-UUID", o.delivery)
+	req.Header.Set("X-Hook-UUID", "{fceventing-emit}")
+	if o.secret != "" {
+		mac := hmac.New(sha256.New, []byte(o.secret))
+		mac.Write(body)
+		req.Header.Set("X-Hub-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
 	}
 	return req, nil
 }

@@ -109,3 +109,43 @@ func TestEmitUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestEmitGitHosts sends gitee, codeup and bitbucket pushes to serve with
+// event sources of those kinds: each passes the real verification and
+// becomes an event, and a wrong secret is refused.
+func TestEmitGitHosts(t *testing.T) {
+	t.Setenv("GITEE_HOOK_SECRET", "gitee-secret")
+	t.Setenv("CODEUP_HOOK_TOKEN", "codeup-token")
+	t.Setenv("BITBUCKET_HOOK_SECRET", "bitbucket-secret")
+	dir := t.TempDir()
+	es := `apiVersion: argoproj.io/v1alpha1
+kind: EventSource
+metadata:
+  name: hosts
+spec:
+  gitee:
+    gitee:
+      webhookSecret: {name: gitee-hook, key: secret}
+  codeup:
+    codeup:
+      secretToken: {name: codeup-hook, key: token}
+  bitbucket:
+    bitbucket:
+      events: ["repo:push"]
+      webhookSecret: {name: bitbucket-hook, key: secret}
+`
+	if err := os.WriteFile(filepath.Join(dir, "hosts.yaml"), []byte(es), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startServe(t, noEnv, "--config", dir, "--bus", "memory", "--dry-run", "--out", t.TempDir())
+	for kind, secret := range map[string]string{"gitee": "gitee-secret", "codeup": "codeup-token", "bitbucket": "bitbucket-secret"} {
+		to := r.url + "/hosts/" + kind
+		code, stdout, stderr := emit(t, kind, "push", "--to", to, "--secret", secret)
+		if code != exitOK || !strings.Contains(stdout, `"events":["`) {
+			t.Errorf("%s: exit %d: %s%s", kind, code, stdout, stderr)
+		}
+		if code, stdout, _ := emit(t, kind, "--to", to, "--secret", "wrong"); code != exitFailure || !strings.Contains(stdout, "401") {
+			t.Errorf("%s with a wrong secret: exit %d: %s", kind, code, stdout)
+		}
+	}
+}
