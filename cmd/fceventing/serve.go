@@ -185,6 +185,7 @@ func newServer(ctx context.Context, e *env, o serveOptions, log *logrus.Entry) (
 		}
 		s.closers = append(s.closers, b.Close)
 		s.pub, s.consumer = b, b
+		log.WithField("bus", "nats").Info("events that cannot be carried out are dead-lettered to the stream FCEVENTING_DLQ, with their reason")
 		st, err := natsstate.Connect(ctx, url, natsstate.Options{})
 		if err != nil {
 			return nil, err
