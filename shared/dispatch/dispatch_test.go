@@ -20,6 +20,7 @@ import (
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
+	"github.com/fc-eventing/fc-eventing/shared/bus/smq"
 	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/dispatch"
 	"github.com/fc-eventing/fc-eventing/shared/event"
@@ -648,5 +649,51 @@ func TestCanceledIsNotPermanent(t *testing.T) {
 	err := f.d.Handle(ctx, bus.Message{Event: push("p-1", "refs/heads/main", "abc"), Delivery: 1})
 	if err == nil || errors.Is(err, bus.ErrPermanent) {
 		t.Fatalf("error = %v, want a transient one", err)
+	}
+}
+
+// TestPushFunction: an SMQ trigger batch through the sensor function's
+// handler; a permanent failure goes to the dead-letter queue and the batch
+// succeeds, a transient one fails the batch.
+func TestPushFunction(t *testing.T) {
+	t.Parallel()
+	body := func(id, data string) string {
+		b, _ := json.Marshal(ev(id, "gh", "push", data))
+		return string(b)
+	}
+	payload, _ := json.Marshal([]map[string]any{
+		{"id": "1", "source": "acs:mns", "type": "mns:Queue:SendMessage", "data": map[string]any{"messageId": "M1",
+			"messageBody": body("p-1", `{"body":{"ref":"refs/heads/main","after":"abc"}}`)}},
+		{"id": "2", "source": "acs:mns", "type": "mns:Queue:SendMessage", "data": map[string]any{"messageId": "M2",
+			"messageBody": body("p-2", `{"body":{"ref":"refs/heads/main"}}`)}}, // no "after": the trigger cannot resolve
+	})
+	f := newFixture(t, nil, ciSensor)
+	dlq := memory.New(memory.Options{})
+	fn := f.d.PushFunction(&smq.Push{DeadLetter: dlq})
+	ans, err := fn(context.Background(), payload)
+	if err != nil || ans.Messages != 2 {
+		t.Fatalf("answer %+v, %v", ans, err)
+	}
+	if dlq.Len() != 1 {
+		t.Errorf("%d dead letters, want 1", dlq.Len())
+	}
+	if got := files(t, f.out); len(got) != 1 {
+		t.Errorf("files = %v", got)
+	}
+
+	var fl *flaky
+	f = newFixture(t, func(d *dispatch.DryRun) dispatch.Executor {
+		fl = &flaky{next: d, n: 1, tries: map[string]int{}}
+		return fl
+	}, ciSensor)
+	fn = f.d.PushFunction(&smq.Push{DeadLetter: memory.New(memory.Options{})})
+	if _, err := fn(context.Background(), payload); err == nil || errors.Is(err, bus.ErrPermanent) {
+		t.Fatalf("transient failure: %v", err)
+	}
+	if _, err := fn(context.Background(), payload); err != nil {
+		t.Fatalf("retried batch: %v", err)
+	}
+	if got := files(t, f.out); len(got) != 1 {
+		t.Errorf("files after the retry = %v", got)
 	}
 }
