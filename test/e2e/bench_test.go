@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
 
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
@@ -142,7 +143,14 @@ type workflowWatch struct {
 
 func (p *pipeline) watchWorkflows(tb testing.TB, ctx context.Context, template string) *workflowWatch {
 	tb.Helper()
-	wc := workflowClient(tb)
+	// The admin configuration's client timeout would end the watch.
+	cfg := cluster.AdminConfig()
+	cfg.Timeout = 0
+	dc, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	wc := dc.Resource(workflowsResource).Namespace(namespace)
 	sel := metav1.ListOptions{LabelSelector: sensorLabel + "=" + p.sensorName(template)}
 	list, err := wc.List(ctx, sel)
 	if err != nil {
