@@ -36,7 +36,14 @@ type ArgoArgs struct {
 	Message string
 	// ScheduledTime overrides the workflow's scheduledTime (RFC3339, submit).
 	ScheduledTime string
+	// InstanceID sets the controller instance label
+	// workflows.argoproj.io/controller-instanceid (submit, submit-from).
+	InstanceID string
 }
+
+// LabelControllerInstanceID is the label --instanceid sets, naming the
+// workflow controller instance that runs the workflow.
+const LabelControllerInstanceID = "workflows.argoproj.io/controller-instanceid"
 
 // NameValue is one NAME=VALUE argument.
 type NameValue struct {
@@ -66,7 +73,7 @@ var (
 	}
 	submitFlags = map[string]flagSpec{
 		"name": {}, "generate-name": {}, "entrypoint": {}, "parameter": {}, "serviceaccount": {},
-		"labels": {}, "priority": {}, "scheduled-time": {},
+		"labels": {}, "priority": {}, "scheduled-time": {}, "instanceid": {},
 		"strict": {kind: flagIgnored, isBool: true}, "status": {kind: flagIgnored},
 		"node-field-selector": {kind: flagIgnored},
 		"parameter-file":      {kind: flagRejected, why: "it reads a file on the sensor's disk; use -p NAME=VALUE or parameters"},
@@ -201,6 +208,8 @@ func ParseArgoArgs(op ArgoWorkflowOperation, args []string) (ArgoArgs, error) {
 			out.GenerateName = val
 		case "entrypoint":
 			out.Entrypoint = val
+		case "instanceid":
+			out.InstanceID = val
 		case "serviceaccount":
 			out.ServiceAccount = val
 		case "node-field-selector":

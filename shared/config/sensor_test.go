@@ -324,12 +324,12 @@ func TestParseArgoArgs(t *testing.T) {
 		{name: "submit flags", op: "", args: []string{
 			"--name", "n", "--generate-name=g-", "--entrypoint", "main", "--serviceaccount=sa",
 			"-p", "a=1", "-pb=2", "--parameter=c=x=y", "-l", "k=v,k2=v2", "--priority", "5",
-			"--scheduled-time", "2026-01-02T03:04:05Z",
+			"--scheduled-time", "2026-01-02T03:04:05Z", "--instanceid", "prod",
 		}, want: config.ArgoArgs{
 			Name: "n", GenerateName: "g-", Entrypoint: "main", ServiceAccount: "sa",
 			Parameters: []config.NameValue{{"a", "1"}, {"b", "2"}, {"c", "x=y"}},
 			Labels:     []config.NameValue{{"k", "v"}, {"k2", "v2"}}, Priority: &prio,
-			ScheduledTime: "2026-01-02T03:04:05Z",
+			ScheduledTime: "2026-01-02T03:04:05Z", InstanceID: "prod",
 		}},
 		{name: "display flags ignored", op: config.ArgoSubmit, args: []string{"-o", "json", "--wait", "--watch=false", "--log", "--node-field-selector", "phase=abc", "--strict=false"}},
 		{name: "retry", op: config.ArgoRetry, args: []string{"--restart-successful", "--node-field-selector", "templateName=a", "-p", "x=1"},

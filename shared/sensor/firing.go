@@ -239,7 +239,7 @@ func applySubmitArgs(obj, md map[string]any, a *config.ArgoArgs) {
 	if a.Priority != nil {
 		spec()["priority"] = int64(*a.Priority)
 	}
-	if len(a.Labels) > 0 {
+	if len(a.Labels) > 0 || a.InstanceID != "" {
 		labels, ok := md["labels"].(map[string]any)
 		if !ok {
 			labels = map[string]any{}
@@ -247,6 +247,9 @@ func applySubmitArgs(obj, md map[string]any, a *config.ArgoArgs) {
 		}
 		for _, l := range a.Labels {
 			labels[l.Name] = l.Value
+		}
+		if a.InstanceID != "" {
+			labels[config.LabelControllerInstanceID] = a.InstanceID
 		}
 	}
 	if a.ScheduledTime != "" {

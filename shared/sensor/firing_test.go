@@ -21,7 +21,7 @@ spec:
         name: build
         argoWorkflow:
           operation: submit
-          args: ["--serviceaccount", "robot", "-p", "branch=main", "-l", "team=payments", "--priority=3", "--entrypoint", "main"]
+          args: ["--serviceaccount", "robot", "-p", "branch=main", "-l", "team=payments", "--priority=3", "--entrypoint", "main", "--instanceid", "ci-controller"]
           source:
             resource:
               apiVersion: argoproj.io/v1alpha1
@@ -108,7 +108,7 @@ func TestSubmitFiring(t *testing.T) {
 			"name":         name,
 			"namespace":    "argo",
 			"labels": map[string]any{
-				"app": "ci", "team": "payments",
+				"app": "ci", "team": "payments", "workflows.argoproj.io/controller-instanceid": "ci-controller",
 				"events.argoproj.io/sensor": "ci", "events.argoproj.io/trigger": "build",
 			},
 		},

@@ -128,7 +128,7 @@ apiVersion: argoproj.io/v1alpha1
 kind: WorkflowTemplate
 metadata: {name: release}
 `))
-		f.Spec.Template.ArgoWorkflow.Args = []string{"--entrypoint", "main", "-p", "tag=v1.2.3", "-l", "team=infra", "--serviceaccount", "runner"}
+		f.Spec.Template.ArgoWorkflow.Args = []string{"--entrypoint", "main", "-p", "tag=v1.2.3", "-l", "team=infra", "--serviceaccount", "runner", "--instanceid", "prod"}
 		out, err := c.Execute(ctx, f)
 		if err != nil {
 			t.Fatal(err)
@@ -146,7 +146,8 @@ metadata: {name: release}
 		if diff := cmp.Diff(want, wf.Spec); diff != "" {
 			t.Errorf("spec (-want +got):\n%s", diff)
 		}
-		if wf.Labels["workflows.argoproj.io/workflow-template"] != "release" || wf.Labels["team"] != "infra" {
+		if wf.Labels["workflows.argoproj.io/workflow-template"] != "release" || wf.Labels["team"] != "infra" ||
+			wf.Labels["workflows.argoproj.io/controller-instanceid"] != "prod" {
 			t.Errorf("labels %v", wf.Labels)
 		}
 	})

@@ -177,6 +177,9 @@ func applySubmitArgs(wf *wfv1.Workflow, a config.ArgoArgs) error {
 	for _, l := range a.Labels {
 		wf.Labels[l.Name] = l.Value
 	}
+	if a.InstanceID != "" {
+		wf.Labels[config.LabelControllerInstanceID] = a.InstanceID
+	}
 	if wf.Annotations == nil {
 		wf.Annotations = map[string]string{}
 	}
