@@ -42,7 +42,6 @@ const (
 	labelWorkflowTemplate        = "workflows.argoproj.io/workflow-template"
 	labelClusterWorkflowTemplate = "workflows.argoproj.io/cluster-workflow-template"
 	labelCronWorkflow            = "workflows.argoproj.io/cron-workflow"
-	labelControllerInstanceID    = "workflows.argoproj.io/controller-instanceid"
 	annotationScheduledTime      = "workflows.argoproj.io/scheduled-time"
 	annotationPodNameVersion     = "workflows.argoproj.io/pod-name-format"
 )
@@ -282,8 +281,8 @@ func workflowFromCron(cron *wfv1.CronWorkflow, now time.Time) *wfv1.Workflow {
 		},
 		Spec: *cron.Spec.WorkflowSpec.DeepCopy(),
 	}
-	if id, ok := cron.Labels[labelControllerInstanceID]; ok {
-		wf.Labels[labelControllerInstanceID] = id
+	if id, ok := cron.Labels[config.LabelControllerInstanceID]; ok {
+		wf.Labels[config.LabelControllerInstanceID] = id
 	}
 	wf.Labels[labelCronWorkflow] = cron.Name
 	if md := cron.Spec.WorkflowMetadata; md != nil {
