@@ -235,7 +235,8 @@ func (ww *workflowWatch) waitAll(ctx context.Context, ids []string) (map[string]
 // The event stream stand-in hands each batch over as soon as it is
 // received: EventBridge's batching window (up to 1 s in s.yaml) comes on
 // top in a deployment. It also reports the mean billed durations of the
-// webhook (per event) and of the sensor (per batch).
+// webhook (per event) and of the sensor (per batch), and the batch size
+// when events arrive one at a time.
 func BenchmarkLatency(b *testing.B) {
 	const events = 1000
 	p := newPipeline(b, options{Sensors: []string{"github"}})
@@ -291,6 +292,7 @@ func BenchmarkLatency(b *testing.B) {
 	}
 	if n := p.stats.SensorCalls.Load(); n > 0 {
 		b.ReportMetric(ms(time.Duration(p.stats.SensorNanos.Load()/n)), "sensor-ms/batch")
+		b.ReportMetric(float64(p.stats.Messages.Load())/float64(p.stats.Batches.Load()), "events/batch")
 	}
 }
 
