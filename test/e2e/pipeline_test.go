@@ -298,10 +298,22 @@ func del(ctx context.Context, q ali_mns.AliMNSQueue, msgs []ali_mns.MessageRecei
 		handles[i] = m.ReceiptHandle
 	}
 	var err error
-	for attempt := 0; attempt < 20; attempt++ {
-		_, err = q.BatchDeleteMessage(handles...)
-		if err == nil || !transientSMQ(err) {
+	for range 20 {
+		var resp ali_mns.BatchMessageDeleteErrorResponse
+		if resp, err = q.BatchDeleteMessage(handles...); err == nil || staleHandle(err) {
 			return nil
+		}
+		if ali_mns.ERR_MNS_BATCH_OP_FAIL.IsEqual(err) && len(resp.FailedMessages) > 0 {
+			// Some were deleted: try again with those that failed, unless stale.
+			handles = handles[:0]
+			for _, f := range resp.FailedMessages {
+				if f.ErrorCode != "ReceiptHandleError" && f.ErrorCode != "MessageNotExist" {
+					handles = append(handles, f.ReceiptHandle)
+				}
+			}
+			if len(handles) == 0 {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -312,11 +324,11 @@ func del(ctx context.Context, q ali_mns.AliMNSQueue, msgs []ali_mns.MessageRecei
 	return fmt.Errorf("deleting from %s: %w", q.Name(), err)
 }
 
-// transientSMQ reports an error worth retrying: a 5xx answer or no answer.
-func transientSMQ(err error) bool {
+// staleHandle reports SMQ's answer for receipt handles that no longer
+// name a message (received again since, or already deleted).
+func staleHandle(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "InternalError") || strings.Contains(s, "status code: 5") ||
-		strings.Contains(s, "connection") || strings.Contains(s, "EOF") || strings.Contains(s, "timeout")
+	return strings.Contains(s, "ReceiptHandleError") || strings.Contains(s, "MessageNotExist")
 }
 
 // deliver hands received bus messages to sensor instance i in the SMQ queue
