@@ -157,37 +157,5 @@ func applyInfra(ctx context.Context) error {
 			return fmt.Errorf("applying infra/k8s/%s: %w", r, err)
 		}
 	}
-	// infra/k8s/role.yaml grants configmaps get only, while the conditions
-	// state (FCE_STATE=kubernetes, the default) creates and updates its
-	// ConfigMaps: a multi-dependency Sensor is refused with "configmaps is
-	// forbidden". Until role.yaml grants them, the tests add the two verbs.
-	if err := cluster.Apply(ctx, []byte(conditionsStateRole)); err != nil {
-		return fmt.Errorf("applying the conditions-state Role: %w", err)
-	}
 	return nil
 }
-
-const conditionsStateRole = `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: fce-e2e-conditions-state
-  namespace: fc-eventing
-rules:
-  - apiGroups: [""]
-    resources: [configmaps]
-    verbs: [create, update]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: fce-e2e-conditions-state
-  namespace: fc-eventing
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: Role
-  name: fce-e2e-conditions-state
-subjects:
-  - kind: ServiceAccount
-    name: fc-eventing-sensor
-    namespace: fc-eventing
-`
