@@ -174,6 +174,15 @@ func setInPlace(cur any, present bool, keys []string, value any, raw string) (an
 // can then be made in place while the rest is shared with the base.
 type pathTrie struct {
 	children map[string]*pathTrie
+	// edges lists children in the order they were added, with array
+	// indexes parsed once, for cloneAlong.
+	edges []trieEdge
+}
+
+type trieEdge struct {
+	key   string
+	index int // the key as an array index, or -1
+	child *pathTrie
 }
 
 func (t *pathTrie) add(keys ...string) {
@@ -186,6 +195,11 @@ func (t *pathTrie) add(keys ...string) {
 		if !ok {
 			c = &pathTrie{}
 			n.children[k] = c
+			idx, err := strconv.Atoi(k)
+			if err != nil || idx < 0 {
+				idx = -1
+			}
+			n.edges = append(n.edges, trieEdge{key: k, index: idx, child: c})
 		}
 		n = c
 	}
@@ -196,18 +210,18 @@ func (t *pathTrie) cloneAlong(v any) any {
 	switch c := v.(type) {
 	case map[string]any:
 		m := maps.Clone(c)
-		for k, child := range t.children {
-			if vv, ok := c[k]; ok {
-				m[k] = child.cloneAlong(vv)
+		for _, e := range t.edges {
+			if vv, ok := c[e.key]; ok {
+				m[e.key] = e.child.cloneAlong(vv)
 			}
 		}
 		return m
 	case []any:
 		s := make([]any, len(c), len(c)+1)
 		copy(s, c)
-		for k, child := range t.children {
-			if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < len(c) {
-				s[n] = child.cloneAlong(c[n])
+		for _, e := range t.edges {
+			if e.index >= 0 && e.index < len(c) {
+				s[e.index] = e.child.cloneAlong(c[e.index])
 			}
 		}
 		return s
