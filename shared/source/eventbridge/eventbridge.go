@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
@@ -29,16 +28,10 @@ type CloudEvent struct {
 	AliyunRegionID     string `json:"aliyunregionid"`
 }
 
-type target struct {
-	meta   source.Meta
-	spec   config.EventBridgeEventSource
-	filter *source.Filter
-}
-
 // Decoder matches EventBridge events against every configured eventbridge
 // event.
 type Decoder struct {
-	targets []target
+	targets []source.Target[config.EventBridgeEventSource]
 	// Now stamps events whose time does not parse as RFC 3339.
 	Now func() time.Time
 }
@@ -47,23 +40,13 @@ var _ source.Decoder = (*Decoder)(nil)
 
 // New collects the eventbridge events of sources.
 func New(sources []*config.EventSource) (*Decoder, error) {
-	d := &Decoder{Now: time.Now}
-	for _, es := range sources {
-		names := make([]string, 0, len(es.Spec.EventBridge))
-		for n := range es.Spec.EventBridge {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			spec := es.Spec.EventBridge[n]
-			f, err := source.CompileFilter(config.Path("spec", Kind, n), spec.Filter)
-			if err != nil {
-				return nil, config.InFile(es.Metadata.Name, err)
-			}
-			d.targets = append(d.targets, target{meta: source.Meta{EventSource: es.Metadata.Name, Event: n, Kind: Kind}, spec: spec, filter: f})
-		}
+	targets, err := source.Targets(sources, Kind,
+		func(s *config.EventSourceSpec) map[string]config.EventBridgeEventSource { return s.EventBridge },
+		func(s config.EventBridgeEventSource) *config.EventSourceFilter { return s.Filter })
+	if err != nil {
+		return nil, err
 	}
-	return d, nil
+	return &Decoder{targets: targets, Now: time.Now}, nil
 }
 
 // Events reports how many eventbridge events are configured.
@@ -90,16 +73,16 @@ func (d *Decoder) Decode(_ context.Context, payload []byte) (source.Outcome, err
 		}
 		matched := false
 		for _, tg := range d.targets {
-			if (tg.spec.Source != "" && !source.Glob(tg.spec.Source, ce.Source)) ||
-				(tg.spec.Type != "" && !source.Glob(tg.spec.Type, ce.Type)) {
+			if (tg.Spec.Source != "" && !source.Glob(tg.Spec.Source, ce.Source)) ||
+				(tg.Spec.Type != "" && !source.Glob(tg.Spec.Type, ce.Type)) {
 				continue
 			}
 			matched = true
-			e, err := tg.meta.New(ce.ID, t, raw)
+			e, err := tg.Meta.New(ce.ID, t, raw)
 			if err != nil {
 				return source.Outcome{}, err
 			}
-			tg.filter.Keep(&out, e)
+			tg.Filter.Keep(&out, e)
 		}
 		if !matched {
 			out.Notes = append(out.Notes, fmt.Sprintf("EventBridge event %s (source %q, type %q) matches no eventbridge event", ce.ID, ce.Source, ce.Type))

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -70,15 +69,9 @@ type message struct {
 	stream           bool
 }
 
-type target struct {
-	meta   source.Meta
-	spec   config.MNSEventSource
-	filter *source.Filter
-}
-
 // Decoder matches SMQ messages against every configured mns event.
 type Decoder struct {
-	targets []target
+	targets []source.Target[config.MNSEventSource]
 	// Now stamps messages whose format carries no time.
 	Now func() time.Time
 }
@@ -87,23 +80,13 @@ var _ source.Decoder = (*Decoder)(nil)
 
 // New collects the mns events of sources.
 func New(sources []*config.EventSource) (*Decoder, error) {
-	d := &Decoder{Now: time.Now}
-	for _, es := range sources {
-		names := make([]string, 0, len(es.Spec.MNS))
-		for n := range es.Spec.MNS {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			spec := es.Spec.MNS[n]
-			f, err := source.CompileFilter(config.Path("spec", Kind, n), spec.Filter)
-			if err != nil {
-				return nil, config.InFile(es.Metadata.Name, err)
-			}
-			d.targets = append(d.targets, target{meta: source.Meta{EventSource: es.Metadata.Name, Event: n, Kind: Kind}, spec: spec, filter: f})
-		}
+	targets, err := source.Targets(sources, Kind,
+		func(s *config.EventSourceSpec) map[string]config.MNSEventSource { return s.MNS },
+		func(s config.MNSEventSource) *config.EventSourceFilter { return s.Filter })
+	if err != nil {
+		return nil, err
 	}
-	return d, nil
+	return &Decoder{targets: targets, Now: time.Now}, nil
 }
 
 // Events reports how many mns events are configured.
@@ -119,20 +102,20 @@ func (d *Decoder) Decode(_ context.Context, payload []byte) (source.Outcome, err
 	for _, m := range msgs {
 		matched := false
 		for _, tg := range d.targets {
-			if !match(tg.spec, m) {
+			if !match(tg.Spec, m) {
 				continue
 			}
 			matched = true
-			body, err := bodyJSON(m.body, tg.spec.JSONBody)
+			body, err := bodyJSON(m.body, tg.Spec.JSONBody)
 			if err != nil {
-				out.Notes = append(out.Notes, fmt.Sprintf("%s/%s: message %s dropped: %v", tg.meta.EventSource, tg.meta.Event, m.id, err))
+				out.Notes = append(out.Notes, fmt.Sprintf("%s/%s: message %s dropped: %v", tg.Meta.EventSource, tg.Meta.Event, m.id, err))
 				continue
 			}
-			e, err := tg.meta.New(m.id, m.time, Data{MessageID: m.id, Body: body})
+			e, err := tg.Meta.New(m.id, m.time, Data{MessageID: m.id, Body: body})
 			if err != nil {
 				return source.Outcome{}, err
 			}
-			tg.filter.Keep(&out, e)
+			tg.Filter.Keep(&out, e)
 		}
 		if !matched {
 			out.Notes = append(out.Notes, fmt.Sprintf("SMQ message %s (queue %q, topic %q) matches no mns event", m.id, m.queue, m.topic))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -34,15 +33,9 @@ type Record struct {
 	} `json:"responseElements"`
 }
 
-type target struct {
-	meta   source.Meta
-	spec   config.OSSEventSource
-	filter *source.Filter
-}
-
 // Decoder matches OSS notifications against every configured oss event.
 type Decoder struct {
-	targets []target
+	targets []source.Target[config.OSSEventSource]
 	// Now stamps events whose record has no readable eventTime.
 	Now func() time.Time
 }
@@ -51,23 +44,13 @@ var _ source.Decoder = (*Decoder)(nil)
 
 // New collects the oss events of sources.
 func New(sources []*config.EventSource) (*Decoder, error) {
-	d := &Decoder{Now: time.Now}
-	for _, es := range sources {
-		names := make([]string, 0, len(es.Spec.OSS))
-		for n := range es.Spec.OSS {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			spec := es.Spec.OSS[n]
-			f, err := source.CompileFilter(config.Path("spec", Kind, n), spec.Filter)
-			if err != nil {
-				return nil, config.InFile(es.Metadata.Name, err)
-			}
-			d.targets = append(d.targets, target{meta: source.Meta{EventSource: es.Metadata.Name, Event: n, Kind: Kind}, spec: spec, filter: f})
-		}
+	targets, err := source.Targets(sources, Kind,
+		func(s *config.EventSourceSpec) map[string]config.OSSEventSource { return s.OSS },
+		func(s config.OSSEventSource) *config.EventSourceFilter { return s.Filter })
+	if err != nil {
+		return nil, err
 	}
-	return d, nil
+	return &Decoder{targets: targets, Now: time.Now}, nil
 }
 
 // Events reports how many oss events are configured.
@@ -138,15 +121,15 @@ func (d *Decoder) Decode(_ context.Context, payload []byte) (source.Outcome, err
 		id := r.ResponseElements.RequestID + ":" + r.OSS.Object.Key + ":" + r.EventName
 		matched := false
 		for _, tg := range d.targets {
-			if !match(tg.spec, r) {
+			if !match(tg.Spec, r) {
 				continue
 			}
 			matched = true
-			e, err := tg.meta.New(id, t, raw)
+			e, err := tg.Meta.New(id, t, raw)
 			if err != nil {
 				return source.Outcome{}, err
 			}
-			tg.filter.Keep(&out, e)
+			tg.Filter.Keep(&out, e)
 		}
 		if !matched {
 			out.Notes = append(out.Notes, fmt.Sprintf("OSS %s of %s/%s matches no oss event", r.EventName, r.OSS.Bucket.Name, r.OSS.Object.Key))

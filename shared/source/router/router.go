@@ -63,43 +63,43 @@ func New(sources []*config.EventSource, pub bus.Publisher) (*Router, error) {
 
 func (rt *Router) addAll(es *config.EventSource) error {
 	s := &es.Spec
-	for _, name := range keys(s.Github) {
+	for _, name := range source.Names(s.Github) {
 		h, err := github.New(es, name)
 		if err := rt.add(es, github.Kind, name, s.Github[name].Webhook, h, err); err != nil {
 			return err
 		}
 	}
-	for _, name := range keys(s.Gitlab) {
+	for _, name := range source.Names(s.Gitlab) {
 		h, err := gitlab.New(es, name)
 		if err := rt.add(es, gitlab.Kind, name, s.Gitlab[name].Webhook, h, err); err != nil {
 			return err
 		}
 	}
-	for _, name := range keys(s.Gitee) {
+	for _, name := range source.Names(s.Gitee) {
 		h, err := gitee.New(es, name)
 		if err := rt.add(es, gitee.Kind, name, s.Gitee[name].Webhook, h, err); err != nil {
 			return err
 		}
 	}
-	for _, name := range keys(s.Codeup) {
+	for _, name := range source.Names(s.Codeup) {
 		h, err := codeup.New(es, name)
 		if err := rt.add(es, codeup.Kind, name, s.Codeup[name].Webhook, h, err); err != nil {
 			return err
 		}
 	}
-	for _, name := range keys(s.Bitbucket) {
+	for _, name := range source.Names(s.Bitbucket) {
 		h, err := bitbucket.New(es, name)
 		if err := rt.add(es, bitbucket.Kind, name, s.Bitbucket[name].Webhook, h, err); err != nil {
 			return err
 		}
 	}
-	for _, name := range keys(s.BitbucketServer) {
+	for _, name := range source.Names(s.BitbucketServer) {
 		h, err := bitbucketserver.New(es, name)
 		if err := rt.add(es, bitbucketserver.Kind, name, s.BitbucketServer[name].Webhook, h, err); err != nil {
 			return err
 		}
 	}
-	for _, name := range keys(s.Webhook) {
+	for _, name := range source.Names(s.Webhook) {
 		h, err := webhook.New(es, name)
 		w := s.Webhook[name].WebhookContext
 		if err := rt.add(es, webhook.Kind, name, &w, h, err); err != nil {
@@ -302,13 +302,4 @@ func allowed(byMethod map[string]*Route) []string {
 	}
 	sort.Strings(m)
 	return m
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
