@@ -1,11 +1,9 @@
 package codeup
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/source"
+	"github.com/fc-eventing/fc-eventing/shared/source/gitlab"
 )
 
 // Kind is the event type of Codeup events.
@@ -17,14 +15,12 @@ const (
 	HeaderEvent = "X-Codeup-Event"
 )
 
-// Hook receives the deliveries of one configured Codeup event.
-type Hook struct {
-	source.Setup
-	allow    source.AllowList
-	metadata map[string]string
-}
+// dialect is Codeup's: GitLab's shape under its own headers, without a
+// delivery id.
+var dialect = gitlab.Dialect{Name: "Codeup", TokenHeader: HeaderToken, EventHeader: HeaderEvent}
 
-var _ source.Hook = (*Hook)(nil)
+// Hook receives the deliveries of one configured Codeup event.
+type Hook = gitlab.Hook
 
 // New builds the hook of event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
@@ -36,35 +32,5 @@ func New(es *config.EventSource, name string) (*Hook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Hook{Setup: s, allow: source.NewAllowList(spec.Events), metadata: spec.Metadata}, nil
-}
-
-// Handle verifies and decodes one delivery.
-func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, error) {
-	if h.Secret != "" {
-		if err := source.VerifyToken(h.Secret, r.Header.Get(HeaderToken), HeaderToken); err != nil {
-			return source.Outcome{}, fmt.Errorf("verifying Codeup delivery: %w", err)
-		}
-	}
-	kind := r.Header.Get(HeaderEvent)
-	if kind == "" {
-		return source.Outcome{}, fmt.Errorf("%w: no %s header", source.ErrBadRequest, HeaderEvent)
-	}
-	if !h.allow.Allows(kind) {
-		return source.Outcome{Notes: []string{fmt.Sprintf("Codeup event %q is not in events of %s/%s", kind, h.Meta.EventSource, h.Meta.Event)}}, nil
-	}
-	body, err := source.JSONBody(r.Body)
-	if err != nil {
-		return source.Outcome{}, fmt.Errorf("decoding Codeup %s payload: %w", kind, err)
-	}
-	// The token is the secret itself: it does not travel on.
-	headers := source.CloneHeader(r.Header)
-	headers.Del(HeaderToken)
-	e, err := h.Meta.New(source.BodyID(r.Body), r.Received, source.GitData{Headers: headers, Body: body, Metadata: h.metadata})
-	if err != nil {
-		return source.Outcome{}, err
-	}
-	var o source.Outcome
-	h.Filter.Keep(&o, e)
-	return o, nil
+	return gitlab.NewHook(dialect, s, spec.Events, spec.Metadata), nil
 }

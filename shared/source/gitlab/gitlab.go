@@ -41,16 +41,39 @@ var hookOptions = map[string]string{
 	"Subgroup Hook":              "SubgroupEvents",
 }
 
-// Hook receives the deliveries of one configured GitLab event.
+// Dialect is what tells apart the providers that deliver GitLab-shaped
+// webhooks (GitLab itself, Codeup): the verification, the allow-list and
+// the data are the same, the names and headers are not.
+type Dialect struct {
+	// Name is the provider's name in errors and notes.
+	Name string
+	// TokenHeader carries the secret token (it does not travel on in the
+	// data); EventHeader the event type.
+	TokenHeader, EventHeader string
+	// IDHeaders carry the delivery id, the first non-empty one wins;
+	// without any the id is a hash of the body.
+	IDHeaders []string
+	// Options maps event types to the hook option names `events` may list
+	// as well as the event types themselves.
+	Options map[string]string
+}
+
+// gitLab is the dialect of GitLab itself.
+var gitLab = Dialect{Name: "GitLab", TokenHeader: HeaderToken, EventHeader: HeaderEvent,
+	IDHeaders: []string{HeaderIdempotencyKey, HeaderEventUUID}, Options: hookOptions}
+
+// Hook receives the deliveries of one configured event of a GitLab-shaped
+// provider.
 type Hook struct {
 	source.Setup
+	dialect  Dialect
 	allow    source.AllowList
 	metadata map[string]string
 }
 
 var _ source.Hook = (*Hook)(nil)
 
-// New builds the hook of event name of es.
+// New builds the hook of GitLab event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
 	spec, ok := es.Spec.Gitlab[name]
 	if !ok {
@@ -60,34 +83,41 @@ func New(es *config.EventSource, name string) (*Hook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Hook{Setup: s, allow: source.NewAllowList(spec.Events), metadata: spec.Metadata}, nil
+	return NewHook(gitLab, s, spec.Events, spec.Metadata), nil
+}
+
+// NewHook builds a hook of dialect d from its resolved setup, the event
+// types (or hook options) it allows and the metadata its events carry.
+func NewHook(d Dialect, s source.Setup, events []string, metadata map[string]string) *Hook {
+	return &Hook{Setup: s, dialect: d, allow: source.NewAllowList(events), metadata: metadata}
 }
 
 // Handle verifies and decodes one delivery.
 func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, error) {
+	d := h.dialect
 	if h.Secret != "" {
-		if err := source.VerifyToken(h.Secret, r.Header.Get(HeaderToken), HeaderToken); err != nil {
-			return source.Outcome{}, fmt.Errorf("verifying GitLab delivery: %w", err)
+		if err := source.VerifyToken(h.Secret, r.Header.Get(d.TokenHeader), d.TokenHeader); err != nil {
+			return source.Outcome{}, fmt.Errorf("verifying %s delivery: %w", d.Name, err)
 		}
 	}
-	kind := r.Header.Get(HeaderEvent)
+	kind := r.Header.Get(d.EventHeader)
 	if kind == "" {
-		return source.Outcome{}, fmt.Errorf("%w: no %s header", source.ErrBadRequest, HeaderEvent)
+		return source.Outcome{}, fmt.Errorf("%w: no %s header", source.ErrBadRequest, d.EventHeader)
 	}
-	if h.allow != nil && !h.allow.Allows(hookOptions[kind]) && !h.allow.Allows(kind) {
-		return source.Outcome{Notes: []string{fmt.Sprintf("GitLab event %q is not in events of %s/%s", kind, h.Meta.EventSource, h.Meta.Event)}}, nil
+	if !h.allow.Allows(kind) && (d.Options == nil || !h.allow.Allows(d.Options[kind])) {
+		return source.Outcome{Notes: []string{fmt.Sprintf("%s event %q is not in events of %s/%s", d.Name, kind, h.Meta.EventSource, h.Meta.Event)}}, nil
 	}
 	body, err := source.JSONBody(r.Body)
 	if err != nil {
-		return source.Outcome{}, fmt.Errorf("decoding GitLab %s payload: %w", kind, err)
+		return source.Outcome{}, fmt.Errorf("decoding %s %s payload: %w", d.Name, kind, err)
 	}
-	id := source.FirstHeader(r.Header, HeaderIdempotencyKey, HeaderEventUUID)
+	id := source.FirstHeader(r.Header, d.IDHeaders...)
 	if id == "" {
 		id = source.BodyID(r.Body)
 	}
 	// The token is the secret itself: it does not travel on.
 	headers := source.CloneHeader(r.Header)
-	headers.Del(HeaderToken)
+	headers.Del(d.TokenHeader)
 	e, err := h.Meta.New(id, r.Received, source.GitData{Headers: headers, Body: body, Metadata: h.metadata})
 	if err != nil {
 		return source.Outcome{}, err
