@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/config"
@@ -293,9 +294,18 @@ func (d *Dispatcher) execute(ctx context.Context, f sensor.Firing) (FiringReport
 
 // isPermanent reports whether an executor error cannot be cured by trying
 // again. A firing cut short because the context ended (shutdown, deadline)
-// is never permanent, however the executor classified it.
+// is never permanent, however the executor classified it. Nor is a refusal
+// of the sensor's identity by the cluster (401 Unauthorized, 403
+// Forbidden): the trigger does not retry it, but the bus redelivers the
+// event up to its delivery limit, because such refusals also come from
+// authorization that is still loading (an API server just restarted) or
+// from RBAC an operator is about to fix; only after the last delivery does
+// the event go to the dead-letter destination, with the reason.
 func isPermanent(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
 		return false
 	}
 	return errors.Is(err, argo.ErrPermanent) || errors.Is(err, bus.ErrPermanent)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sirupsen/logrus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
@@ -695,5 +697,44 @@ func TestPushFunction(t *testing.T) {
 	}
 	if got := files(t, f.out); len(got) != 1 {
 		t.Errorf("files after the retry = %v", got)
+	}
+}
+
+// refused answers every execution as the API server answers an identity it
+// does not (yet) authorize.
+type refused struct{ calls atomic.Int64 }
+
+func (r *refused) Execute(_ context.Context, f sensor.Firing) (argo.Outcome, error) {
+	r.calls.Add(1)
+	err := apierrors.NewForbidden(schema.GroupResource{Group: "argoproj.io", Resource: "workflows"}, "",
+		errors.New(`User "system:serviceaccount:fc-eventing:fc-eventing-sensor" cannot create resource "workflows"`))
+	return argo.Outcome{}, &argo.Error{Trigger: f.Trigger, Err: err}
+}
+
+// TestForbiddenRedelivered: a 403 from the cluster is redelivered up to the
+// bus's delivery limit before it is dead-lettered, because authorization
+// may still be loading or being fixed.
+func TestForbiddenRedelivered(t *testing.T) {
+	t.Parallel()
+	x := &refused{}
+	f := newFixture(t, func(*dispatch.DryRun) dispatch.Executor { return x }, ciSensor)
+	err := f.d.Handle(context.Background(), bus.Message{Event: push("p-1", "refs/heads/main", "abc"), Delivery: 1})
+	if err == nil || errors.Is(err, bus.ErrPermanent) || !strings.Contains(err.Error(), "forbidden") {
+		t.Fatalf("error = %v, want a forbidden error the bus redelivers", err)
+	}
+	b := memory.New(memory.Options{RetryDelay: time.Millisecond, MaxDeliveries: 3})
+	if err := b.Publish(context.Background(), push("p-2", "refs/heads/main", "def")); err != nil {
+		t.Fatal(err)
+	}
+	dl := b.DeadLetters()
+	consume(t, b, f.d.Handle, func() bool { return dl.Len() == 1 })
+	var got bus.Message
+	dctx, cancel := context.WithCancel(context.Background())
+	_ = dl.Consume(dctx, func(_ context.Context, m bus.Message) error { got = m; cancel(); return nil })
+	if r := bus.DeadLetterReason(got.Event); !strings.Contains(r, "forbidden") || got.Event.Extensions[bus.ExtDeliveries] != "3" {
+		t.Errorf("dead letter reason %q after %s deliveries, want forbidden after 3", r, got.Event.Extensions[bus.ExtDeliveries])
+	}
+	if n := x.calls.Load(); n != 4 {
+		t.Errorf("%d executions, want 4 (1 direct + 3 deliveries)", n)
 	}
 }

@@ -14,10 +14,14 @@
 // failed unless atLeastOnce is set:
 //   - a transient failure (timeout, throttling, 5xx, state unavailable)
 //     leaves the message unacknowledged, whatever atLeastOnce says;
-//   - a permanent failure (forbidden, invalid object, a trigger parameter
-//     without value) is returned as bus.ErrPermanent, so the bus moves the
-//     event to its dead-letter destination at once, with the reason, instead
-//     of dropping it;
+//   - a permanent failure (invalid object, a trigger parameter without
+//     value) is returned as bus.ErrPermanent, so the bus moves the event to
+//     its dead-letter destination at once, with the reason, instead of
+//     dropping it;
+//   - the cluster refusing the sensor's identity (401, 403) is not retried
+//     by the trigger but is redelivered by the bus up to its delivery limit,
+//     then dead-lettered with the reason: authorization still loading after
+//     an API-server restart, or RBAC being fixed, must not cost events;
 //   - when a trigger that waits for several dependencies fired and failed,
 //     the events it consumed are put back into the conditions state, so the
 //     redelivered event completes the conditions again and fires the same
