@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"iter"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -92,46 +93,72 @@ func ParseEventSourceEnv(file string, data []byte, lookup func(string) (string, 
 func LoadEventSources(dir string) ([]*EventSource, error) {
 	var out []*EventSource
 	byName := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	for path, err := range YAMLFiles(dir) {
+		var es *EventSource
+		if err == nil {
+			es, err = loadEventSourceFile(path, byName)
+		}
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("loading event sources from %s: %w", dir, err)
 		}
-		if d.IsDir() {
-			return nil
+		if es != nil {
+			out = append(out, es)
 		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml", ".json":
-		default:
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("reading event source: %w", err)
-		}
-		var head struct {
-			Kind string `json:"kind"`
-		}
-		if err := yaml.Unmarshal(data, &head); err != nil {
-			return InFile(path, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})
-		}
-		if head.Kind != EventSourceKind {
-			return nil
-		}
-		es, err := ParseEventSource(path, data)
-		if err != nil {
-			return err
-		}
-		if prev, ok := byName[es.Metadata.Name]; ok {
-			return InFile(path, Fieldf("metadata.name", "event source %q is also defined in %s", es.Metadata.Name, prev))
-		}
-		byName[es.Metadata.Name] = path
-		out = append(out, es)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("loading event sources from %s: %w", dir, err)
 	}
 	return out, nil
+}
+
+// loadEventSourceFile reads the EventSource in path and records its name in
+// byName; nil when the file holds a document of another kind. A name
+// already in byName is an error naming both files.
+func loadEventSourceFile(path string, byName map[string]string) (*EventSource, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading event source: %w", err)
+	}
+	kind, err := DocumentKind(data)
+	if err != nil {
+		return nil, InFile(path, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})
+	}
+	if kind != EventSourceKind {
+		return nil, nil
+	}
+	es, err := ParseEventSource(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if prev, ok := byName[es.Metadata.Name]; ok {
+		return nil, InFile(path, Fieldf("metadata.name", "event source %q is also defined in %s", es.Metadata.Name, prev))
+	}
+	byName[es.Metadata.Name] = path
+	return es, nil
+}
+
+// YAMLFiles yields the configuration files in dir and its subdirectories
+// (*.yaml, *.yml, *.json, any case), in lexical order. An error reading
+// the tree is yielded with an empty path; the walk stops when the caller
+// stops ranging.
+func YAMLFiles(dir string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if !yield("", err) {
+					return filepath.SkipAll
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+				if !yield(path, nil) {
+					return filepath.SkipAll
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // WebhookRoute is the path and method a webhook event is served at: the

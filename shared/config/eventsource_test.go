@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,6 +252,47 @@ func TestLoadEventSources(t *testing.T) {
 	t.Setenv("GITHUB_ACCESS_SECRET", "")
 	if _, err := LoadEventSources("testdata/eventsource-dir"); err == nil || !strings.Contains(err.Error(), "GITHUB_ACCESS_SECRET") {
 		t.Errorf("missing secret: error = %v", err)
+	}
+}
+
+func TestYAMLFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, f := range []string{"b.yml", "a.YAML", "sub/c.json", "notes.txt", "sub/d.yaml.bak"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for path, err := range YAMLFiles(dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(dir, path)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	if diff := cmp.Diff([]string{"a.YAML", "b.yml", "sub/c.json"}, got); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	for path := range YAMLFiles(dir) {
+		if !strings.HasSuffix(path, "a.YAML") {
+			t.Errorf("first file = %s", path)
+		}
+		break
+	}
+	n := 0
+	for path, err := range YAMLFiles(filepath.Join(dir, "missing")) {
+		n++
+		if path != "" || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("missing dir yields %q, %v", path, err)
+		}
+	}
+	if n != 1 {
+		t.Errorf("missing dir yields %d results, want 1", n)
 	}
 }
 

@@ -2,12 +2,7 @@ package dispatch
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
 )
@@ -20,45 +15,44 @@ import (
 func LoadSensors(dir string) ([]*config.Sensor, error) {
 	var out []*config.Sensor
 	byName := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	for path, err := range config.YAMLFiles(dir) {
+		var s *config.Sensor
+		if err == nil {
+			s, err = loadSensorFile(path, byName)
+		}
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("loading sensors from %s: %w", dir, err)
 		}
-		if d.IsDir() {
-			return nil
+		if s != nil {
+			out = append(out, s)
 		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml", ".json":
-		default:
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("reading sensor: %w", err)
-		}
-		var head struct {
-			Kind string `json:"kind"`
-		}
-		if err := yaml.Unmarshal(data, &head); err != nil {
-			return config.InFile(path, &config.FieldError{Msg: fmt.Sprintf("decoding YAML: %v", err)})
-		}
-		if head.Kind != config.SensorKind {
-			return nil
-		}
-		s, err := config.ParseSensor(path, data)
-		if err != nil {
-			return err
-		}
-		key := s.Metadata.Namespace + "/" + s.Metadata.Name
-		if prev, ok := byName[key]; ok {
-			return config.InFile(path, config.Fieldf("metadata.name", "sensor %q is also defined in %s", key, prev))
-		}
-		byName[key] = path
-		out = append(out, s)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("loading sensors from %s: %w", dir, err)
 	}
 	return out, nil
+}
+
+// loadSensorFile reads the Sensor in path and records its namespace/name in
+// byName; nil when the file holds a document of another kind. A key
+// already in byName is an error naming both files.
+func loadSensorFile(path string, byName map[string]string) (*config.Sensor, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading sensor: %w", err)
+	}
+	kind, err := config.DocumentKind(data)
+	if err != nil {
+		return nil, config.InFile(path, &config.FieldError{Msg: fmt.Sprintf("decoding YAML: %v", err)})
+	}
+	if kind != config.SensorKind {
+		return nil, nil
+	}
+	s, err := config.ParseSensor(path, data)
+	if err != nil {
+		return nil, err
+	}
+	key := s.Metadata.Namespace + "/" + s.Metadata.Name
+	if prev, ok := byName[key]; ok {
+		return nil, config.InFile(path, config.Fieldf("metadata.name", "sensor %q is also defined in %s", key, prev))
+	}
+	byName[key] = path
+	return s, nil
 }
