@@ -1,25 +1,13 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
 	"testing"
 
-	"github.com/fc-eventing/fc-eventing/shared/source"
+	"github.com/fc-eventing/fc-eventing/shared/event"
 	"github.com/fc-eventing/fc-eventing/shared/source/sourcetest"
-	"github.com/fc-eventing/fc-eventing/test/fcruntime"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := fcruntime.CleanupBuilds(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { sourcetest.Main(m) }
 
 const eventSource = `apiVersion: argoproj.io/v1alpha1
 kind: EventSource
@@ -39,28 +27,6 @@ const payload = `{"events":[{"eventName":"ObjectCreated:PutObject","eventSource"
 // and fails the invocation (so it is retried) when the bus is gone.
 func TestDeployed(t *testing.T) {
 	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/oss-source", eventSource)
-	out, err := d.Function.Invoke(context.Background(), []byte(payload))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ans source.Answer
-	if err := json.Unmarshal(out, &ans); err != nil {
-		t.Fatalf("answer %q: %v", out, err)
-	}
-	const id = "62A2E2EFD0DEFE3930847A6E:a/cat.jpg:ObjectCreated:PutObject"
-	if len(ans.Events) != 1 || ans.Events[0] != id {
-		t.Fatalf("answer = %+v", ans)
-	}
-	if got := d.Events(t, 1)[0]; got.ID != id || got.Source != "storage" || got.Subject != "uploads" || got.Type != "oss" {
-		t.Errorf("event on the bus = %+v", got)
-	}
-
-	var fe *fcruntime.FunctionError
-	if _, err := d.Function.Invoke(context.Background(), []byte("[")); !errors.As(err, &fe) {
-		t.Errorf("malformed payload: error = %v, want a function error", err)
-	}
-	d.StopBus()
-	if _, err := d.Function.Invoke(context.Background(), []byte(payload)); !errors.As(err, &fe) {
-		t.Errorf("bus down: error = %v, want a function error", err)
-	}
+	sourcetest.CheckEventFunction(t, d, []byte(payload),
+		event.Event{ID: "62A2E2EFD0DEFE3930847A6E:a/cat.jpg:ObjectCreated:PutObject", Source: "storage", Subject: "uploads", Type: "oss"})
 }

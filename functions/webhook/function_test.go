@@ -1,28 +1,18 @@
 package main
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/fc-eventing/fc-eventing/shared/fc"
 	"github.com/fc-eventing/fc-eventing/shared/source/sourcetest"
-	"github.com/fc-eventing/fc-eventing/test/fcruntime"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := fcruntime.CleanupBuilds(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { sourcetest.Main(m) }
 
 const eventSource = `apiVersion: argoproj.io/v1alpha1
 kind: EventSource
@@ -54,19 +44,6 @@ func trigger(t *testing.T, body, signature string) []byte {
 	return b
 }
 
-func invoke(t *testing.T, d *sourcetest.Deployed, payload []byte) fc.HTTPResponse {
-	t.Helper()
-	out, err := d.Function.Invoke(context.Background(), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resp fc.HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatalf("answer %q: %v", out, err)
-	}
-	return resp
-}
-
 // TestDeployedWebhook runs the webhook binary as FC runs it, behind the HTTP
 // trigger, publishing to each bus a function can use.
 func TestDeployedWebhook(t *testing.T) {
@@ -86,7 +63,7 @@ func testDeployedWebhook(t *testing.T, d *sourcetest.Deployed) {
 	m.Write([]byte(body))
 	sig := "sha256=" + hex.EncodeToString(m.Sum(nil))
 
-	if resp := invoke(t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusOK {
+	if resp := sourcetest.Invoke[fc.HTTPResponse](t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("signed push: %d %s", resp.StatusCode, resp.Body)
 	}
 	got := d.Events(t, 1)[0]
@@ -100,13 +77,13 @@ func testDeployedWebhook(t *testing.T, d *sourcetest.Deployed) {
 		t.Errorf("event data = %s (%v)", got.Data, err)
 	}
 
-	if resp := invoke(t, d, trigger(t, body, "sha256=00")); resp.StatusCode != http.StatusUnauthorized {
+	if resp := sourcetest.Invoke[fc.HTTPResponse](t, d, trigger(t, body, "sha256=00")); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("bad signature: %d %s", resp.StatusCode, resp.Body)
 	}
 
 	// The bus goes away: the provider is told to retry.
 	d.StopBus()
-	if resp := invoke(t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := sourcetest.Invoke[fc.HTTPResponse](t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("bus down: %d %s", resp.StatusCode, resp.Body)
 	}
 }

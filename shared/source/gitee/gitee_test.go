@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/source"
 	"github.com/fc-eventing/fc-eventing/shared/source/sourcetest"
 )
@@ -18,15 +17,7 @@ const secret = "SECa1b2c3d4e5f6"
 
 func hook(t testing.TB, name string) *Hook {
 	t.Helper()
-	es, err := config.ParseEventSourceEnv("eventsource.yaml", sourcetest.Read(t, "testdata/eventsource.yaml"),
-		func(k string) (string, bool) { return secret, k == "GITEE_SECRET" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := New(es, name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := sourcetest.Hook(t, New, name, map[string]string{"GITEE_SECRET": secret})
 	return h
 }
 
@@ -78,11 +69,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sourcetest.CheckOutcome(t, out.Events)
-			sourcetest.Golden(t, "testdata/"+tc.golden, out.Events)
-			if len(out.Notes) != tc.notes {
-				t.Errorf("notes = %q, want %d", out.Notes, tc.notes)
-			}
+			sourcetest.CheckGolden(t, out, tc.golden, tc.notes)
 			for _, e := range out.Events {
 				if strings.Contains(string(e.Data), secret) {
 					t.Errorf("event data carries the secret: %s", e.Data)
@@ -115,9 +102,7 @@ func TestRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			_, err := hook(t, tc.event).Handle(context.Background(), tc.req)
-			if got := source.Status(err); got != tc.status {
-				t.Errorf("status = %d (%v), want %d", got, err, tc.status)
-			}
+			sourcetest.CheckStatus(t, err, tc.status)
 		})
 	}
 }

@@ -14,15 +14,7 @@ import (
 
 func decoder(t testing.TB, files ...string) *Decoder {
 	t.Helper()
-	var sources []*config.EventSource
-	for _, f := range files {
-		es, err := config.ParseEventSourceEnv(f, sourcetest.Read(t, "testdata/"+f), func(string) (string, bool) { return "", false })
-		if err != nil {
-			t.Fatal(err)
-		}
-		sources = append(sources, es)
-	}
-	d, err := New(sources)
+	d, err := New(sourcetest.EventSources(t, nil, files...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +98,7 @@ func TestMalformed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			_, err := d.Decode(context.Background(), []byte(payload))
-			if got := source.Status(err); got != http.StatusBadRequest {
-				t.Errorf("status = %d (%v), want 400", got, err)
-			}
+			sourcetest.CheckStatus(t, err, http.StatusBadRequest)
 		})
 	}
 }
@@ -137,9 +127,7 @@ func TestFunction(t *testing.T) {
 		t.Errorf("retried batch added %d messages", n)
 	}
 
-	closed := memory.New(memory.Options{})
-	_ = closed.Close()
-	_, err = source.Function(decoder(t, "eventsources.yaml"), closed)(context.Background(), payload)
+	_, err = source.Function(decoder(t, "eventsources.yaml"), sourcetest.ClosedBus())(context.Background(), payload)
 	if got := source.Status(err); got != http.StatusServiceUnavailable {
 		t.Errorf("refusing bus: status = %d (%v), want 503", got, err)
 	}
@@ -153,12 +141,6 @@ func FuzzDecode(f *testing.F) {
 	d := decoder(f, "eventsources.yaml", "everything.yaml")
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		out, err := d.Decode(context.Background(), payload)
-		if err != nil {
-			if s := source.Status(err); s != http.StatusBadRequest {
-				t.Fatalf("status %d for %v", s, err)
-			}
-			return
-		}
-		sourcetest.CheckOutcome(t, out.Events)
+		sourcetest.CheckAny(t, out, err)
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
 	"github.com/fc-eventing/fc-eventing/shared/source"
+	"github.com/fc-eventing/fc-eventing/shared/source/sourcetest"
 )
 
 // benchBody is a GitHub push of typical size.
@@ -37,7 +38,7 @@ func BenchmarkBaselineDecode(b *testing.B) {
 // routing, signature, decoding, event building, publishing to the memory bus.
 func BenchmarkDispatchGitHub(b *testing.B) {
 	bus := memory.New(memory.Options{})
-	rt, err := New(loadSources(b, "eventsources.yaml"), bus)
+	rt, err := New(sourcetest.EventSources(b, env, "eventsources.yaml"), bus)
 	if err != nil {
 		b.Fatal(err)
 	}

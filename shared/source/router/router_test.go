@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
-	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/fc"
 	"github.com/fc-eventing/fc-eventing/shared/source/sourcetest"
 )
@@ -28,22 +27,9 @@ const (
 
 var env = map[string]string{"GITHUB_ACCESS_SECRET": ghSecret, "GITLAB_TOKEN": glToken}
 
-func loadSources(t testing.TB, files ...string) []*config.EventSource {
-	t.Helper()
-	var out []*config.EventSource
-	for _, f := range files {
-		es, err := config.ParseEventSourceEnv(f, sourcetest.Read(t, "testdata/"+f), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, es)
-	}
-	return out
-}
-
 func newRouter(t *testing.T, b *memory.Bus) *Router {
 	t.Helper()
-	rt, err := New(loadSources(t, "eventsources.yaml"), b)
+	rt, err := New(sourcetest.EventSources(t, env, "eventsources.yaml"), b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +252,7 @@ func TestRoutes(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Errorf("routes = %q", got)
 	}
-	_, err := New(loadSources(t, "eventsources.yaml", "conflict.yaml"), memory.New(memory.Options{}))
+	_, err := New(sourcetest.EventSources(t, env, "eventsources.yaml", "conflict.yaml"), memory.New(memory.Options{}))
 	if err == nil || !strings.Contains(err.Error(), "POST /hooks/gitlab is served by both ci/mr and other/same") {
 		t.Errorf("conflict error = %v", err)
 	}
