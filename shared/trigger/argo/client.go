@@ -10,12 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -59,7 +55,7 @@ type Config struct {
 type Client struct {
 	rest    *rest.Config
 	dyn     dynamic.Interface
-	mapper  meta.ResettableRESTMapper
+	mapper  *resourceMapper
 	sources *sourceCache
 	now     func() time.Time
 
@@ -99,10 +95,6 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building kubernetes dynamic client: %w", err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfigAndClient(rc, hc)
-	if err != nil {
-		return nil, fmt.Errorf("building kubernetes discovery client: %w", err)
-	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -110,7 +102,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		rest:     rc,
 		dyn:      dyn,
-		mapper:   restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc)),
+		mapper:   newResourceMapper(rc, hc),
 		now:      now,
 		limiters: map[string]*limiter{},
 	}

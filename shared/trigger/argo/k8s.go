@@ -54,7 +54,7 @@ func (c *Client) k8s(ctx context.Context, f sensor.Firing, obj *unstructured.Uns
 	if op == "" {
 		op = config.K8sCreate
 	}
-	ri, mapping, err := c.resourceFor(obj, f.Namespace)
+	ri, mapping, err := c.resourceFor(ctx, obj, f.Namespace)
 	if err != nil {
 		return out, err
 	}
@@ -151,17 +151,13 @@ func (c *Client) k8s(ctx context.Context, f sensor.Firing, obj *unstructured.Uns
 
 // resourceFor maps the object's apiVersion/kind to its resource, defaulting the namespace of a
 // namespaced object to the sensor's.
-func (c *Client) resourceFor(obj *unstructured.Unstructured, defaultNS string) (dynamic.ResourceInterface, *meta.RESTMapping, error) {
+func (c *Client) resourceFor(ctx context.Context, obj *unstructured.Unstructured, defaultNS string) (dynamic.ResourceInterface, *meta.RESTMapping, error) {
 	gvk := obj.GroupVersionKind()
 	if gvk.Kind == "" || gvk.Version == "" {
 		return nil, nil, permanent(errors.New("the trigger's object has no apiVersion or kind"))
 	}
-	m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if meta.IsNoMatchError(err) {
-		// A CRD installed after the cache was filled: look again once.
-		c.mapper.Reset()
-		m, err = c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	}
+	// The mapper looks again itself when a CRD was installed after its cache was filled.
+	m, err := c.mapper.RESTMapping(ctx, gvk)
 	if err != nil {
 		if meta.IsNoMatchError(err) {
 			return nil, nil, permanent(fmt.Errorf("the cluster serves no %s: %w", gvk, err))
