@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,11 +13,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
 	"github.com/fc-eventing/fc-eventing/shared/sensor"
@@ -49,9 +51,14 @@ type Options struct {
 	MaxAttempts int
 }
 
+// configMaps is the resource of the state objects. They are handled as unstructured objects
+// through the dynamic client: client-go's typed clientset links a scheme of every built-in
+// type, whose registration alone costs a function several milliseconds of cold start.
+var configMaps = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+
 // State is a sensor.State stored in ConfigMaps. It is safe for concurrent use.
 type State struct {
-	cms         corev1client.ConfigMapInterface
+	cms         dynamic.ResourceInterface
 	namespace   string
 	maxAttempts int
 }
@@ -69,15 +76,15 @@ func New(cfg *rest.Config, opts Options) (*State, error) {
 	if c.QPS == 0 {
 		c.QPS, c.Burst = 50, 100
 	}
-	client, err := corev1client.NewForConfig(c)
+	client, err := dynamic.NewForConfig(c)
 	if err != nil {
 		return nil, fmt.Errorf("conditions state in Kubernetes: creating client: %w", err)
 	}
 	return NewForClient(client, opts)
 }
 
-// NewForClient uses an existing core/v1 client.
-func NewForClient(client corev1client.ConfigMapsGetter, opts Options) (*State, error) {
+// NewForClient uses an existing dynamic client.
+func NewForClient(client dynamic.Interface, opts Options) (*State, error) {
 	if opts.Namespace == "" {
 		return nil, errors.New("conditions state in Kubernetes: no namespace")
 	}
@@ -88,7 +95,7 @@ func NewForClient(client corev1client.ConfigMapsGetter, opts Options) (*State, e
 		opts.MaxAttempts = defaultAttempts
 	}
 	return &State{
-		cms:         client.ConfigMaps(opts.Namespace),
+		cms:         client.Resource(configMaps).Namespace(opts.Namespace),
 		namespace:   opts.Namespace,
 		maxAttempts: opts.MaxAttempts,
 	}, nil
@@ -145,7 +152,7 @@ func (s *State) Update(ctx context.Context, key sensor.Key, fn func(map[string]s
 
 // write stores entries, creating the ConfigMap when cm is nil. conflict
 // reports that another writer got there first.
-func (s *State) write(ctx context.Context, cm *corev1.ConfigMap, key sensor.Key, name string, entries map[string]sensor.Entry) (conflict bool, err error) {
+func (s *State) write(ctx context.Context, cm *unstructured.Unstructured, key sensor.Key, name string, entries map[string]sensor.Entry) (conflict bool, err error) {
 	if cm == nil {
 		cm = newConfigMap(key, name)
 		if err := encode(cm, entries); err != nil {
@@ -212,7 +219,7 @@ func slug(s string) string {
 	return strings.Trim(b.String(), "-")
 }
 
-func newConfigMap(k sensor.Key, name string) *corev1.ConfigMap {
+func newConfigMap(k sensor.Key, name string) *unstructured.Unstructured {
 	labels := map[string]string{LabelManagedBy: ManagedBy, LabelComponent: ComponentState}
 	if len(validation.IsValidLabelValue(k.Sensor)) == 0 {
 		labels[sensor.LabelSensor] = k.Sensor
@@ -220,18 +227,18 @@ func newConfigMap(k sensor.Key, name string) *corev1.ConfigMap {
 	if len(validation.IsValidLabelValue(k.Trigger)) == 0 {
 		labels[sensor.LabelTrigger] = k.Trigger
 	}
-	return &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        name,
-			Labels:      labels,
-			Annotations: map[string]string{KeyAnnotation: keyJSON(k)},
-		},
-	}
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap"}}
+	cm.SetName(name)
+	cm.SetLabels(labels)
+	cm.SetAnnotations(map[string]string{KeyAnnotation: keyJSON(k)})
+	return cm
 }
 
-func encode(cm *corev1.ConfigMap, entries map[string]sensor.Entry) error {
-	delete(cm.Data, DataKey)
-	delete(cm.BinaryData, DataKey)
+// encode stores entries under data (binaryData, base64 as the API has it, when the JSON is
+// not valid UTF-8), leaving the ConfigMap's other keys alone.
+func encode(cm *unstructured.Unstructured, entries map[string]sensor.Entry) error {
+	unstructured.RemoveNestedField(cm.Object, "data", DataKey)
+	unstructured.RemoveNestedField(cm.Object, "binaryData", DataKey)
 	if len(entries) == 0 {
 		return nil
 	}
@@ -240,40 +247,60 @@ func encode(cm *corev1.ConfigMap, entries map[string]sensor.Entry) error {
 		return fmt.Errorf("encoding entries: %w", err)
 	}
 	if utf8.Valid(b) {
-		if cm.Data == nil {
-			cm.Data = map[string]string{}
-		}
-		cm.Data[DataKey] = string(b)
-		return nil
+		return setKey(cm, "data", string(b))
 	}
-	if cm.BinaryData == nil {
-		cm.BinaryData = map[string][]byte{}
+	return setKey(cm, "binaryData", base64.StdEncoding.EncodeToString(b))
+}
+
+func setKey(cm *unstructured.Unstructured, field, value string) error {
+	if err := unstructured.SetNestedField(cm.Object, value, field, DataKey); err != nil {
+		return fmt.Errorf("encoding entries into ConfigMap %s: %w", cm.GetName(), err)
 	}
-	cm.BinaryData[DataKey] = b
 	return nil
 }
 
 // decode returns the entries stored in cm (nil cm: none) after checking
 // that cm holds key's state.
-func decode(cm *corev1.ConfigMap, k sensor.Key) (map[string]sensor.Entry, error) {
+func decode(cm *unstructured.Unstructured, k sensor.Key) (map[string]sensor.Entry, error) {
 	entries := map[string]sensor.Entry{}
 	if cm == nil {
 		return entries, nil
 	}
-	if got := cm.Annotations[KeyAnnotation]; got != keyJSON(k) {
-		return nil, fmt.Errorf("ConfigMap %s holds the state of %s, not of %s", cm.Name, got, keyJSON(k))
+	if got := cm.GetAnnotations()[KeyAnnotation]; got != keyJSON(k) {
+		return nil, fmt.Errorf("ConfigMap %s holds the state of %s, not of %s", cm.GetName(), got, keyJSON(k))
 	}
-	var raw []byte
-	if s, ok := cm.Data[DataKey]; ok {
-		raw = []byte(s)
-	} else if b, ok := cm.BinaryData[DataKey]; ok {
-		raw = b
+	raw, err := storedEntries(cm)
+	if err != nil {
+		return nil, err
 	}
 	if len(raw) == 0 {
 		return entries, nil
 	}
 	if err := json.Unmarshal(raw, &entries); err != nil {
-		return nil, fmt.Errorf("decoding %s of ConfigMap %s: %w", DataKey, cm.Name, err)
+		return nil, fmt.Errorf("decoding %s of ConfigMap %s: %w", DataKey, cm.GetName(), err)
 	}
 	return entries, nil
+}
+
+// storedEntries is the JSON under data, else under binaryData, else nil.
+func storedEntries(cm *unstructured.Unstructured) ([]byte, error) {
+	s, ok, err := unstructured.NestedString(cm.Object, "data", DataKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading data %s of ConfigMap %s: %w", DataKey, cm.GetName(), err)
+	}
+	if ok {
+		return []byte(s), nil
+	}
+	s, ok, err = unstructured.NestedString(cm.Object, "binaryData", DataKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading binaryData %s of ConfigMap %s: %w", DataKey, cm.GetName(), err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("decoding binaryData %s of ConfigMap %s: %w", DataKey, cm.GetName(), err)
+	}
+	return b, nil
 }

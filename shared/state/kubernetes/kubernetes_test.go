@@ -1,9 +1,11 @@
 package kubernetes_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -149,6 +152,55 @@ func TestObject(t *testing.T) {
 	}
 	if len(cm.Data) != 0 || len(cm.BinaryData) != 0 {
 		t.Errorf("data after firing: %v", cm.Data)
+	}
+}
+
+// State stored under binaryData (base64 in the API) is read back; the write
+// that follows moves it to data and leaves the ConfigMap's other keys alone.
+func TestBinaryData(t *testing.T) {
+	cfg := functionIdentity(t, stateNamespace, "sensor", "get", "create", "update")
+	s := newState(t, cfg)
+	ctx := context.Background()
+	key := sensor.Key{Namespace: "binary", Sensor: "s", Trigger: "t"}
+	admin, err := k8s.NewForConfig(cluster.AdminConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := `{"push":{"event":{"specversion":"1.0","id":"b-1","source":"s","type":"t"},"at":"1970-01-01T00:00:05Z"}}`
+	keyJSON := `{"namespace":"binary","sensor":"s","trigger":"t"}`
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: kubernetes.ObjectName(key), Annotations: map[string]string{kubernetes.KeyAnnotation: keyJSON}},
+		Data:       map[string]string{"note": "kept"},
+		BinaryData: map[string][]byte{kubernetes.DataKey: []byte(stored), "blob": {0xff, 0x00}},
+	}
+	if _, err := admin.CoreV1().ConfigMaps(stateNamespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var seen map[string]sensor.Entry
+	err = s.Update(ctx, key, func(e map[string]sensor.Entry) (map[string]sensor.Entry, error) {
+		seen = maps.Clone(e)
+		e["upload"] = sensor.Entry{Event: event.Event{ID: "b-2", Source: "s", Type: "t"}, At: time.Unix(6, 0).UTC()}
+		return e, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := seen["push"]; got.Event.ID != "b-1" || !got.At.Equal(time.Unix(5, 0)) || len(seen) != 1 {
+		t.Fatalf("entries read from binaryData: %+v", seen)
+	}
+	got, err := admin.CoreV1().ConfigMaps(stateNamespace).Get(ctx, cm.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got.BinaryData[kubernetes.DataKey]; ok {
+		t.Errorf("binaryData still holds %s", kubernetes.DataKey)
+	}
+	if got.Data["note"] != "kept" || !bytes.Equal(got.BinaryData["blob"], []byte{0xff, 0x00}) {
+		t.Errorf("other keys changed: data %v, binaryData %v", got.Data, got.BinaryData)
+	}
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(got.Data[kubernetes.DataKey]), &entries); err != nil || len(entries) != 2 {
+		t.Errorf("data %s = %q (%v), want both entries", kubernetes.DataKey, got.Data[kubernetes.DataKey], err)
 	}
 }
 
