@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -59,9 +56,7 @@ func TestDeployedWebhook(t *testing.T) {
 
 func testDeployedWebhook(t *testing.T, d *sourcetest.Deployed) {
 	body := `{"ref":"refs/heads/main","repository":{"full_name":"o/r"}}`
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(body))
-	sig := "sha256=" + hex.EncodeToString(m.Sum(nil))
+	sig := sourcetest.HubSignature(secret, []byte(body))
 
 	if resp := sourcetest.Invoke[fc.HTTPResponse](t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("signed push: %d %s", resp.StatusCode, resp.Body)

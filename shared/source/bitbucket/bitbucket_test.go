@@ -2,9 +2,6 @@ package bitbucket
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"testing"
 
@@ -16,14 +13,7 @@ const secret = "bb-cloud-secret"
 
 func hook(t testing.TB) *Hook {
 	t.Helper()
-	h := sourcetest.Hook(t, New, "push", map[string]string{"BITBUCKET_SECRET": secret})
-	return h
-}
-
-func sign(key string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	return sourcetest.Hook(t, New, "push", map[string]string{"BITBUCKET_SECRET": secret})
 }
 
 func request(kind string, body []byte, key string) source.Request {
@@ -34,7 +24,7 @@ func request(kind string, body []byte, key string) source.Request {
 	h.Set(HeaderRequestID, "2f0c6a5e-4b8d-4f8e-9a1b-3c2d1e0f9a8b")
 	h.Set(HeaderHookID, "{c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f}")
 	if key != "" {
-		h.Set(HeaderSignature, sign(key, body))
+		h.Set(HeaderSignature, sourcetest.HubSignature(key, body))
 	}
 	return source.Request{Method: http.MethodPost, Path: "/bitbucket/push", Header: h, Body: body, Received: sourcetest.Received}
 }

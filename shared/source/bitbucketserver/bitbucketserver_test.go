@@ -2,9 +2,6 @@ package bitbucketserver
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"testing"
 
@@ -28,12 +25,6 @@ func hook(t testing.TB) *Hook {
 	return h
 }
 
-func sign(key string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
 func request(kind string, body []byte, key string) source.Request {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")
@@ -41,7 +32,7 @@ func request(kind string, body []byte, key string) source.Request {
 	h.Set(bitbucket.HeaderEvent, kind)
 	h.Set(HeaderRequestID, "c6e6a8e2-7c41-4a49-9d1e-1b2c3d4e5f60")
 	if key != "" {
-		h.Set(bitbucket.HeaderSignature, sign(key, body))
+		h.Set(bitbucket.HeaderSignature, sourcetest.HubSignature(key, body))
 	}
 	return source.Request{Method: http.MethodPost, Path: "/bitbucketserver/push", Header: h, Body: body, Received: sourcetest.Received}
 }

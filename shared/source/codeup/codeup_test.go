@@ -14,8 +14,7 @@ const token = "codeup-token-1"
 
 func hook(t testing.TB) *Hook {
 	t.Helper()
-	h := sourcetest.Hook(t, New, "push", map[string]string{"CODEUP_TOKEN": token})
-	return h
+	return sourcetest.Hook(t, New, "push", map[string]string{"CODEUP_TOKEN": token})
 }
 
 func request(kind string, body []byte, tok string) source.Request {

@@ -2,9 +2,6 @@ package github
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -23,13 +20,6 @@ func hook(t testing.TB, name string) *Hook {
 	return sourcetest.Hook(t, New, name, map[string]string{"GITHUB_ACCESS_SECRET": secret})
 }
 
-// sign computes X-Hub-Signature-256 as GitHub documents it.
-func sign(key string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
 func request(kind, delivery string, body []byte, key string) source.Request {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
@@ -38,7 +28,7 @@ func request(kind, delivery string, body []byte, key string) source.Request {
 	h.Set(HeaderDelivery, delivery)
 	h.Set("X-Github-Hook-Id", "292430182")
 	if key != "" {
-		h.Set(HeaderSignature, sign(key, body))
+		h.Set(HeaderSignature, sourcetest.HubSignature(key, body))
 	}
 	return source.Request{Method: http.MethodPost, Path: "/github/push", Header: h, Body: body, Received: sourcetest.Received}
 }
@@ -46,7 +36,7 @@ func request(kind, delivery string, body []byte, key string) source.Request {
 func TestSignatureVector(t *testing.T) {
 	t.Parallel()
 	// The example GitHub publishes for validating deliveries.
-	got := sign("It's a Secret to Everybody", []byte("Hello, World!"))
+	got := sourcetest.HubSignature("It's a Secret to Everybody", []byte("Hello, World!"))
 	want := "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
 	if got != want {
 		t.Fatalf("sign = %s, want %s", got, want)

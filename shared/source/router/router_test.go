@@ -3,10 +3,7 @@ package router
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -37,12 +34,6 @@ func newRouter(t *testing.T, b *memory.Bus) *Router {
 	return rt
 }
 
-func sign(body []byte) string {
-	m := hmac.New(sha256.New, []byte(ghSecret))
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
 // delivery is one request in both shapes: net/http and FC HTTP trigger.
 type delivery struct {
 	method, path string
@@ -52,7 +43,7 @@ type delivery struct {
 
 func push(kind, id string, body []byte) delivery {
 	return delivery{method: http.MethodPost, path: "/ci/push", body: body, header: map[string]string{
-		"Content-Type": "application/json", "X-GitHub-Event": kind, "X-GitHub-Delivery": id, "X-Hub-Signature-256": sign(body),
+		"Content-Type": "application/json", "X-GitHub-Event": kind, "X-GitHub-Delivery": id, "X-Hub-Signature-256": sourcetest.HubSignature(ghSecret, body),
 	}}
 }
 

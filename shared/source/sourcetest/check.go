@@ -2,6 +2,9 @@ package sourcetest
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,4 +134,25 @@ func CheckEventFunction(t *testing.T, d *Deployed, payload []byte, want event.Ev
 	if _, err := d.Function.Invoke(context.Background(), payload); !errors.As(err, &fe) {
 		t.Errorf("bus down: error = %v, want a function error", err)
 	}
+}
+
+// CheckMalformed asserts that d refuses every payload (by name) as a bad
+// request.
+func CheckMalformed(t *testing.T, d source.Decoder, payloads map[string]string) {
+	t.Helper()
+	for name, payload := range payloads {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := d.Decode(context.Background(), []byte(payload))
+			CheckStatus(t, err, http.StatusBadRequest)
+		})
+	}
+}
+
+// HubSignature is the "sha256=<hex>" signature GitHub and Bitbucket send:
+// the HMAC-SHA256 of body under key.
+func HubSignature(key string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
