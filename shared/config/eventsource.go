@@ -107,6 +107,22 @@ type WebhookEventSource struct {
 	AllowUnauthenticated bool `json:"allowUnauthenticated,omitempty"`
 }
 
+// GitWebhook is what the events of every git provider (github, gitlab,
+// gitee, codeup, bitbucket, bitbucketserver) have in common, under the
+// names each kind gives it; the kinds' Git methods return it.
+type GitWebhook struct {
+	Webhook *WebhookContext
+	// Events is the allow-list of event types; empty allows all.
+	Events []string
+	// Secret verifies deliveries; SecretField is its key in the kind
+	// ("webhookSecret" or "secretToken").
+	Secret               *SecretKeySelector
+	SecretField          string
+	Metadata             map[string]string
+	Filter               *EventSourceFilter
+	AllowUnauthenticated bool
+}
+
 // OwnedRepositories names repositories of one owner (hook registration).
 type OwnedRepositories struct {
 	Owner string   `json:"owner,omitempty"`
@@ -144,6 +160,12 @@ type GithubEventSource struct {
 	PayloadEnrichment  json.RawMessage     `json:"payloadEnrichment,omitempty"`
 }
 
+// Git is the part of the event every git provider has.
+func (e GithubEventSource) Git() GitWebhook {
+	return GitWebhook{Webhook: e.Webhook, Events: e.Events, Secret: e.WebhookSecret, SecretField: "webhookSecret",
+		Metadata: e.Metadata, Filter: e.Filter, AllowUnauthenticated: e.AllowUnauthenticated}
+}
+
 // GitlabEventSource receives GitLab webhook deliveries.
 type GitlabEventSource struct {
 	Webhook *WebhookContext `json:"webhook,omitempty"`
@@ -164,6 +186,12 @@ type GitlabEventSource struct {
 	EnableSSLVerification bool               `json:"enableSSLVerification,omitempty"`
 	GitlabBaseURL         string             `json:"gitlabBaseURL,omitempty"`
 	DeleteHookOnFinish    bool               `json:"deleteHookOnFinish,omitempty"`
+}
+
+// Git is the part of the event every git provider has.
+func (e GitlabEventSource) Git() GitWebhook {
+	return GitWebhook{Webhook: e.Webhook, Events: e.Events, Secret: e.SecretToken, SecretField: "secretToken",
+		Metadata: e.Metadata, Filter: e.Filter, AllowUnauthenticated: e.AllowUnauthenticated}
 }
 
 // Gitee token modes.
@@ -187,6 +215,12 @@ type GiteeEventSource struct {
 	AllowUnauthenticated bool               `json:"allowUnauthenticated,omitempty"`
 }
 
+// Git is the part of the event every git provider has.
+func (e GiteeEventSource) Git() GitWebhook {
+	return GitWebhook{Webhook: e.Webhook, Events: e.Events, Secret: e.WebhookSecret, SecretField: "webhookSecret",
+		Metadata: e.Metadata, Filter: e.Filter, AllowUnauthenticated: e.AllowUnauthenticated}
+}
+
 // CodeupEventSource (fc-eventing) receives Alibaba Cloud Codeup webhook
 // deliveries (GitLab-shaped bodies, X-Codeup-Token).
 type CodeupEventSource struct {
@@ -198,6 +232,12 @@ type CodeupEventSource struct {
 	Metadata             map[string]string  `json:"metadata,omitempty"`
 	Filter               *EventSourceFilter `json:"filter,omitempty"`
 	AllowUnauthenticated bool               `json:"allowUnauthenticated,omitempty"`
+}
+
+// Git is the part of the event every git provider has.
+func (e CodeupEventSource) Git() GitWebhook {
+	return GitWebhook{Webhook: e.Webhook, Events: e.Events, Secret: e.SecretToken, SecretField: "secretToken",
+		Metadata: e.Metadata, Filter: e.Filter, AllowUnauthenticated: e.AllowUnauthenticated}
 }
 
 // BitbucketRepository names a Bitbucket Cloud repository.
@@ -225,6 +265,12 @@ type BitbucketEventSource struct {
 	RepositorySlug     string                `json:"repositorySlug,omitempty"`
 	Repositories       []BitbucketRepository `json:"repositories,omitempty"`
 	DeleteHookOnFinish bool                  `json:"deleteHookOnFinish,omitempty"`
+}
+
+// Git is the part of the event every git provider has.
+func (e BitbucketEventSource) Git() GitWebhook {
+	return GitWebhook{Webhook: e.Webhook, Events: e.Events, Secret: e.WebhookSecret, SecretField: "webhookSecret",
+		Metadata: e.Metadata, Filter: e.Filter, AllowUnauthenticated: e.AllowUnauthenticated}
 }
 
 // BitbucketServerRepository names a Bitbucket Server repository.
@@ -257,6 +303,12 @@ type BitbucketServerEventSource struct {
 	DeleteHookOnFinish            bool                        `json:"deleteHookOnFinish,omitempty"`
 	TLS                           json.RawMessage             `json:"tls,omitempty"`
 	CheckInterval                 string                      `json:"checkInterval,omitempty"`
+}
+
+// Git is the part of the event every git provider has.
+func (e BitbucketServerEventSource) Git() GitWebhook {
+	return GitWebhook{Webhook: e.Webhook, Events: e.Events, Secret: e.WebhookSecret, SecretField: "webhookSecret",
+		Metadata: e.Metadata, Filter: e.Filter, AllowUnauthenticated: e.AllowUnauthenticated}
 }
 
 // MNSEventSource receives SMQ (formerly MNS) messages pushed to the

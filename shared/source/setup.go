@@ -42,3 +42,32 @@ func CompileFilter(p string, filter *config.EventSourceFilter) (*Filter, error) 
 	}
 	return f, nil
 }
+
+// Git is what a git provider's hook resolves from its event once: its
+// Setup, the event types it lets through and the metadata its events
+// carry.
+type Git struct {
+	Setup
+	Allow    AllowList
+	Metadata map[string]string
+}
+
+// GitEvent is the configuration of a git provider's event.
+type GitEvent interface {
+	Git() config.GitWebhook
+}
+
+// NewGit resolves the event name of kind in es, events being that kind's
+// events of es (see NewSetup). An unknown name is a *config.FieldError.
+func NewGit[E GitEvent](es *config.EventSource, kind, name string, events map[string]E) (Git, error) {
+	e, ok := events[name]
+	if !ok {
+		return Git{}, config.Fieldf(config.Path("spec", kind, name), "no such event")
+	}
+	g := e.Git()
+	s, err := NewSetup(es, kind, name, g.SecretField, g.Secret, g.AllowUnauthenticated, g.Filter)
+	if err != nil {
+		return Git{}, err
+	}
+	return Git{Setup: s, Allow: NewAllowList(g.Events), Metadata: g.Metadata}, nil
+}

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/memory"
+	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/event"
 )
 
@@ -140,5 +142,36 @@ func TestHelpers(t *testing.T) {
 	}
 	if err := VerifyToken("s", "", "X-Token"); !errors.Is(err, ErrBadSignature) {
 		t.Errorf("missing token: %v", err)
+	}
+}
+
+func TestNewGit(t *testing.T) {
+	t.Parallel()
+	ref := &config.SecretKeySelector{Name: "a", Key: "b"}
+	es := &config.EventSource{Metadata: config.ObjectMeta{Name: "es"}, Spec: config.EventSourceSpec{
+		Gitlab: map[string]config.GitlabEventSource{
+			"locked": {SecretToken: ref},
+			"open":   {AllowUnauthenticated: true, Events: []string{"PushEvents"}, Metadata: map[string]string{"team": "x"}},
+		},
+		Bitbucket: map[string]config.BitbucketEventSource{"locked": {WebhookSecret: ref}},
+	}}
+	g, err := NewGit(es, "gitlab", "open", es.Spec.Gitlab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Meta != (Meta{EventSource: "es", Event: "open", Kind: "gitlab"}) || !g.Allow.Allows("PushEvents") || g.Allow.Allows("TagPushEvents") || g.Metadata["team"] != "x" {
+		t.Errorf("NewGit = %+v", g)
+	}
+	for name, tc := range map[string]struct {
+		err  error
+		want string
+	}{
+		"unknown event":           {func() error { _, err := NewGit(es, "gitlab", "nope", es.Spec.Gitlab); return err }(), "spec.gitlab.nope: no such event"},
+		"gitlab secretToken":      {func() error { _, err := NewGit(es, "gitlab", "locked", es.Spec.Gitlab); return err }(), "spec.gitlab.locked.secretToken"},
+		"bitbucket webhookSecret": {func() error { _, err := NewGit(es, "bitbucket", "locked", es.Spec.Bitbucket); return err }(), "spec.bitbucket.locked.webhookSecret"},
+	} {
+		if !errors.Is(tc.err, config.ErrInvalid) || !strings.Contains(tc.err.Error(), tc.want) {
+			t.Errorf("%s: error = %v, want one at %s", name, tc.err, tc.want)
+		}
 	}
 }

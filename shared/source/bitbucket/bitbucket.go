@@ -20,36 +20,28 @@ const (
 )
 
 // Hook receives the deliveries of one configured Bitbucket Cloud event.
-type Hook struct {
-	source.Setup
-	allow    source.AllowList
-	metadata map[string]string
-}
+type Hook struct{ source.Git }
 
 var _ source.Hook = (*Hook)(nil)
 
 // New builds the hook of event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
-	spec, ok := es.Spec.Bitbucket[name]
-	if !ok {
-		return nil, config.Fieldf(config.Path("spec", Kind, name), "no such event")
-	}
-	s, err := source.NewSetup(es, Kind, name, "webhookSecret", spec.WebhookSecret, spec.AllowUnauthenticated, spec.Filter)
+	g, err := source.NewGit(es, Kind, name, es.Spec.Bitbucket)
 	if err != nil {
 		return nil, err
 	}
-	return &Hook{Setup: s, allow: source.NewAllowList(spec.Events), metadata: spec.Metadata}, nil
+	return &Hook{g}, nil
 }
 
 // Handle verifies and decodes one delivery.
 func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, error) {
-	return Handle(h.Setup, h.allow, h.metadata, r, HeaderRequestID, "")
+	return Handle(h.Git, r, HeaderRequestID, "")
 }
 
 // Handle is the delivery handling Bitbucket Cloud and Bitbucket Server
 // share: signature, X-Event-Key allow-list (ping, when not empty, answered
 // without an event), JSON body, id from the idHeader.
-func Handle(s source.Setup, allow source.AllowList, metadata map[string]string, r source.Request, idHeader, ping string) (source.Outcome, error) {
+func Handle(s source.Git, r source.Request, idHeader, ping string) (source.Outcome, error) {
 	if s.Secret != "" {
 		if err := source.VerifyHubSignature(s.Secret, r.Body, r.Header.Get(HeaderSignature)); err != nil {
 			return source.Outcome{}, fmt.Errorf("verifying %s delivery: %w", s.Meta.Kind, err)
@@ -62,7 +54,7 @@ func Handle(s source.Setup, allow source.AllowList, metadata map[string]string, 
 	if ping != "" && kind == ping {
 		return source.Outcome{Notes: []string{s.Meta.Kind + " " + kind + " answered"}}, nil
 	}
-	if !allow.Allows(kind) {
+	if !s.Allow.Allows(kind) {
 		return source.Outcome{Notes: []string{fmt.Sprintf("%s event %q is not in events of %s/%s", s.Meta.Kind, kind, s.Meta.EventSource, s.Meta.Event)}}, nil
 	}
 	body, err := source.JSONBody(r.Body)
@@ -73,7 +65,7 @@ func Handle(s source.Setup, allow source.AllowList, metadata map[string]string, 
 	if id == "" {
 		id = source.BodyID(r.Body)
 	}
-	e, err := s.Meta.New(id, r.Received, source.GitData{Headers: source.CloneHeader(r.Header), Body: body, Metadata: metadata})
+	e, err := s.Meta.New(id, r.Received, source.GitData{Headers: source.CloneHeader(r.Header), Body: body, Metadata: s.Metadata})
 	if err != nil {
 		return source.Outcome{}, err
 	}

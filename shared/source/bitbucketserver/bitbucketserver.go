@@ -18,28 +18,20 @@ const (
 )
 
 // Hook receives the deliveries of one configured Bitbucket Server event.
-type Hook struct {
-	source.Setup
-	allow    source.AllowList
-	metadata map[string]string
-}
+type Hook struct{ source.Git }
 
 var _ source.Hook = (*Hook)(nil)
 
 // New builds the hook of event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
-	spec, ok := es.Spec.BitbucketServer[name]
-	if !ok {
-		return nil, config.Fieldf(config.Path("spec", Kind, name), "no such event")
-	}
-	s, err := source.NewSetup(es, Kind, name, "webhookSecret", spec.WebhookSecret, spec.AllowUnauthenticated, spec.Filter)
+	g, err := source.NewGit(es, Kind, name, es.Spec.BitbucketServer)
 	if err != nil {
 		return nil, err
 	}
-	return &Hook{Setup: s, allow: source.NewAllowList(spec.Events), metadata: spec.Metadata}, nil
+	return &Hook{g}, nil
 }
 
 // Handle verifies and decodes one delivery.
 func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, error) {
-	return bitbucket.Handle(h.Setup, h.allow, h.metadata, r, HeaderRequestID, EventPing)
+	return bitbucket.Handle(h.Git, r, HeaderRequestID, EventPing)
 }

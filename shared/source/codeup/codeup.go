@@ -24,13 +24,9 @@ type Hook = gitlab.Hook
 
 // New builds the hook of event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
-	spec, ok := es.Spec.Codeup[name]
-	if !ok {
-		return nil, config.Fieldf(config.Path("spec", Kind, name), "no such event")
-	}
-	s, err := source.NewSetup(es, Kind, name, "secretToken", spec.SecretToken, spec.AllowUnauthenticated, spec.Filter)
+	g, err := source.NewGit(es, Kind, name, es.Spec.Codeup)
 	if err != nil {
 		return nil, err
 	}
-	return gitlab.NewHook(dialect, s, spec.Events, spec.Metadata), nil
+	return gitlab.NewHook(dialect, g), nil
 }

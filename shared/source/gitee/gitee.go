@@ -31,26 +31,19 @@ const MaxSkew = time.Hour
 
 // Hook receives the deliveries of one configured Gitee event.
 type Hook struct {
-	source.Setup
+	source.Git
 	password bool
-	allow    source.AllowList
-	metadata map[string]string
 }
 
 var _ source.Hook = (*Hook)(nil)
 
 // New builds the hook of event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
-	spec, ok := es.Spec.Gitee[name]
-	if !ok {
-		return nil, config.Fieldf(config.Path("spec", Kind, name), "no such event")
-	}
-	s, err := source.NewSetup(es, Kind, name, "webhookSecret", spec.WebhookSecret, spec.AllowUnauthenticated, spec.Filter)
+	g, err := source.NewGit(es, Kind, name, es.Spec.Gitee)
 	if err != nil {
 		return nil, err
 	}
-	return &Hook{Setup: s, password: spec.TokenMode == config.GiteePassword,
-		allow: source.NewAllowList(spec.Events), metadata: spec.Metadata}, nil
+	return &Hook{Git: g, password: es.Spec.Gitee[name].TokenMode == config.GiteePassword}, nil
 }
 
 // Sign is the signature Gitee sends for timestamp (milliseconds) and secret.
@@ -96,7 +89,7 @@ func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, erro
 	if kind == "" {
 		return source.Outcome{}, fmt.Errorf("%w: no %s header", source.ErrBadRequest, HeaderEvent)
 	}
-	if !h.allow.Allows(kind) {
+	if !h.Allow.Allows(kind) {
 		return source.Outcome{Notes: []string{fmt.Sprintf("Gitee event %q is not in events of %s/%s", kind, h.Meta.EventSource, h.Meta.Event)}}, nil
 	}
 	body, err := source.JSONObject(r.Body)
@@ -112,7 +105,7 @@ func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, erro
 	if h.password {
 		headers.Del(HeaderToken)
 	}
-	e, err := h.Meta.New(source.BodyID(r.Body), r.Received, source.GitData{Headers: headers, Body: b, Metadata: h.metadata})
+	e, err := h.Meta.New(source.BodyID(r.Body), r.Received, source.GitData{Headers: headers, Body: b, Metadata: h.Metadata})
 	if err != nil {
 		return source.Outcome{}, err
 	}

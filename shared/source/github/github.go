@@ -21,25 +21,17 @@ const (
 )
 
 // Hook receives the deliveries of one configured GitHub event.
-type Hook struct {
-	source.Setup
-	allow    source.AllowList
-	metadata map[string]string
-}
+type Hook struct{ source.Git }
 
 var _ source.Hook = (*Hook)(nil)
 
 // New builds the hook of event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
-	spec, ok := es.Spec.Github[name]
-	if !ok {
-		return nil, config.Fieldf(config.Path("spec", Kind, name), "no such event")
-	}
-	s, err := source.NewSetup(es, Kind, name, "webhookSecret", spec.WebhookSecret, spec.AllowUnauthenticated, spec.Filter)
+	g, err := source.NewGit(es, Kind, name, es.Spec.Github)
 	if err != nil {
 		return nil, err
 	}
-	return &Hook{Setup: s, allow: source.NewAllowList(spec.Events), metadata: spec.Metadata}, nil
+	return &Hook{g}, nil
 }
 
 // Handle verifies and decodes one delivery.
@@ -57,7 +49,7 @@ func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, erro
 	if kind == "ping" {
 		return source.Outcome{Notes: []string{"GitHub ping " + delivery + " answered"}}, nil
 	}
-	if !h.allow.Allows(kind) {
+	if !h.Allow.Allows(kind) {
 		return source.Outcome{Notes: []string{fmt.Sprintf("GitHub event %q is not in events of %s/%s", kind, h.Meta.EventSource, h.Meta.Event)}}, nil
 	}
 	payload := r.Body
@@ -82,7 +74,7 @@ func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, erro
 	if id == "" {
 		id = source.BodyID(r.Body)
 	}
-	e, err := h.Meta.New(id, r.Received, source.GitData{Headers: source.CloneHeader(r.Header), Body: b, Metadata: h.metadata})
+	e, err := h.Meta.New(id, r.Received, source.GitData{Headers: source.CloneHeader(r.Header), Body: b, Metadata: h.Metadata})
 	if err != nil {
 		return source.Outcome{}, err
 	}

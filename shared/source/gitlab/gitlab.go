@@ -65,31 +65,24 @@ var gitLab = Dialect{Name: "GitLab", TokenHeader: HeaderToken, EventHeader: Head
 // Hook receives the deliveries of one configured event of a GitLab-shaped
 // provider.
 type Hook struct {
-	source.Setup
-	dialect  Dialect
-	allow    source.AllowList
-	metadata map[string]string
+	source.Git
+	dialect Dialect
 }
 
 var _ source.Hook = (*Hook)(nil)
 
 // New builds the hook of GitLab event name of es.
 func New(es *config.EventSource, name string) (*Hook, error) {
-	spec, ok := es.Spec.Gitlab[name]
-	if !ok {
-		return nil, config.Fieldf(config.Path("spec", Kind, name), "no such event")
-	}
-	s, err := source.NewSetup(es, Kind, name, "secretToken", spec.SecretToken, spec.AllowUnauthenticated, spec.Filter)
+	g, err := source.NewGit(es, Kind, name, es.Spec.Gitlab)
 	if err != nil {
 		return nil, err
 	}
-	return NewHook(gitLab, s, spec.Events, spec.Metadata), nil
+	return NewHook(gitLab, g), nil
 }
 
-// NewHook builds a hook of dialect d from its resolved setup, the event
-// types (or hook options) it allows and the metadata its events carry.
-func NewHook(d Dialect, s source.Setup, events []string, metadata map[string]string) *Hook {
-	return &Hook{Setup: s, dialect: d, allow: source.NewAllowList(events), metadata: metadata}
+// NewHook builds a hook of dialect d for a resolved event.
+func NewHook(d Dialect, g source.Git) *Hook {
+	return &Hook{Git: g, dialect: d}
 }
 
 // Handle verifies and decodes one delivery.
@@ -104,7 +97,7 @@ func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, erro
 	if kind == "" {
 		return source.Outcome{}, fmt.Errorf("%w: no %s header", source.ErrBadRequest, d.EventHeader)
 	}
-	if !h.allow.Allows(kind) && (d.Options == nil || !h.allow.Allows(d.Options[kind])) {
+	if !h.Allow.Allows(kind) && (d.Options == nil || !h.Allow.Allows(d.Options[kind])) {
 		return source.Outcome{Notes: []string{fmt.Sprintf("%s event %q is not in events of %s/%s", d.Name, kind, h.Meta.EventSource, h.Meta.Event)}}, nil
 	}
 	body, err := source.JSONBody(r.Body)
@@ -118,7 +111,7 @@ func (h *Hook) Handle(_ context.Context, r source.Request) (source.Outcome, erro
 	// The token is the secret itself: it does not travel on.
 	headers := source.CloneHeader(r.Header)
 	headers.Del(d.TokenHeader)
-	e, err := h.Meta.New(id, r.Received, source.GitData{Headers: headers, Body: body, Metadata: h.metadata})
+	e, err := h.Meta.New(id, r.Received, source.GitData{Headers: headers, Body: body, Metadata: h.Metadata})
 	if err != nil {
 		return source.Outcome{}, err
 	}
