@@ -215,118 +215,49 @@ func (es *EventSource) validate(lookup func(string) (string, bool)) error {
 	if n == 0 {
 		return Fieldf("spec", "defines no event")
 	}
-	for _, name := range sortedKeys(s.Github) {
-		e := s.Github[name]
-		p := Path("spec", "github", name)
-		if err := v.event(p, name); err != nil {
-			return err
-		}
-		if err := v.webhook(p, name, e.Webhook, true); err != nil {
-			return err
-		}
+	if err := gitEvents(v, "github", s.Github, func(p string, e GithubEventSource) error {
 		if e.APIToken != nil || len(e.GithubApp) > 0 {
 			v.warn(p, "apiToken/githubApp register hooks from Argo Events' pod; register the webhook in GitHub instead")
 		}
-		if err := v.auth(p, "webhookSecret", e.WebhookSecret, e.AllowUnauthenticated); err != nil {
-			return err
-		}
-		if err := v.filter(p, e.Filter); err != nil {
-			return err
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, name := range sortedKeys(s.Gitlab) {
-		e := s.Gitlab[name]
-		p := Path("spec", "gitlab", name)
-		if err := v.event(p, name); err != nil {
-			return err
-		}
-		if err := v.webhook(p, name, e.Webhook, true); err != nil {
-			return err
-		}
+	if err := gitEvents(v, "gitlab", s.Gitlab, func(p string, e GitlabEventSource) error {
 		if e.AccessToken != nil {
 			v.warn(Path(p, "accessToken"), "registers hooks from Argo Events' pod; register the webhook in GitLab instead")
 		}
-		if err := v.auth(p, "secretToken", e.SecretToken, e.AllowUnauthenticated); err != nil {
-			return err
-		}
-		if err := v.filter(p, e.Filter); err != nil {
-			return err
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, name := range sortedKeys(s.Gitee) {
-		e := s.Gitee[name]
-		p := Path("spec", "gitee", name)
-		if err := v.event(p, name); err != nil {
-			return err
-		}
-		if err := v.webhook(p, name, e.Webhook, true); err != nil {
-			return err
-		}
+	if err := gitEvents(v, "gitee", s.Gitee, func(p string, e GiteeEventSource) error {
 		switch e.TokenMode {
 		case "", GiteeSignature, GiteePassword:
-		default:
-			return Fieldf(Path(p, "tokenMode"), "must be %q or %q, got %q", GiteeSignature, GiteePassword, e.TokenMode)
+			return nil
 		}
-		if err := v.auth(p, "webhookSecret", e.WebhookSecret, e.AllowUnauthenticated); err != nil {
-			return err
-		}
-		if err := v.filter(p, e.Filter); err != nil {
-			return err
-		}
+		return Fieldf(Path(p, "tokenMode"), "must be %q or %q, got %q", GiteeSignature, GiteePassword, e.TokenMode)
+	}); err != nil {
+		return err
 	}
-	for _, name := range sortedKeys(s.Codeup) {
-		e := s.Codeup[name]
-		p := Path("spec", "codeup", name)
-		if err := v.event(p, name); err != nil {
-			return err
-		}
-		if err := v.webhook(p, name, e.Webhook, true); err != nil {
-			return err
-		}
-		if err := v.auth(p, "secretToken", e.SecretToken, e.AllowUnauthenticated); err != nil {
-			return err
-		}
-		if err := v.filter(p, e.Filter); err != nil {
-			return err
-		}
+	if err := gitEvents(v, "codeup", s.Codeup, nil); err != nil {
+		return err
 	}
-	for _, name := range sortedKeys(s.Bitbucket) {
-		e := s.Bitbucket[name]
-		p := Path("spec", "bitbucket", name)
-		if err := v.event(p, name); err != nil {
-			return err
-		}
-		if err := v.webhook(p, name, e.Webhook, true); err != nil {
-			return err
-		}
+	if err := gitEvents(v, "bitbucket", s.Bitbucket, func(p string, e BitbucketEventSource) error {
 		if len(e.Auth) > 0 {
 			v.warn(Path(p, "auth"), "registers hooks from Argo Events' pod; register the webhook in Bitbucket instead")
 		}
-		if err := v.auth(p, "webhookSecret", e.WebhookSecret, e.AllowUnauthenticated); err != nil {
-			return err
-		}
-		if err := v.filter(p, e.Filter); err != nil {
-			return err
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, name := range sortedKeys(s.BitbucketServer) {
-		e := s.BitbucketServer[name]
-		p := Path("spec", "bitbucketserver", name)
-		if err := v.event(p, name); err != nil {
-			return err
-		}
-		if err := v.webhook(p, name, e.Webhook, true); err != nil {
-			return err
-		}
+	if err := gitEvents(v, "bitbucketserver", s.BitbucketServer, func(p string, e BitbucketServerEventSource) error {
 		if e.AccessToken != nil {
 			v.warn(Path(p, "accessToken"), "registers hooks from Argo Events' pod; register the webhook in Bitbucket Server instead")
 		}
-		if err := v.auth(p, "webhookSecret", e.WebhookSecret, e.AllowUnauthenticated); err != nil {
-			return err
-		}
-		if err := v.filter(p, e.Filter); err != nil {
-			return err
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	for _, name := range sortedKeys(s.Webhook) {
 		e := s.Webhook[name]
@@ -382,6 +313,35 @@ func (es *EventSource) validate(lookup func(string) (string, bool)) error {
 			return err
 		}
 		if err := v.filter(p, e.Filter); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gitEvents checks the events of one git provider kind, in name order: the
+// name, the route, then the kind's own fields (own, may be nil), the
+// secret and the filter.
+func gitEvents[E interface{ Git() GitWebhook }](v *validator, kind string, events map[string]E, own func(p string, e E) error) error {
+	for _, name := range sortedKeys(events) {
+		e := events[name]
+		g := e.Git()
+		p := Path("spec", kind, name)
+		if err := v.event(p, name); err != nil {
+			return err
+		}
+		if err := v.webhook(p, name, g.Webhook, true); err != nil {
+			return err
+		}
+		if own != nil {
+			if err := own(p, e); err != nil {
+				return err
+			}
+		}
+		if err := v.auth(p, g.SecretField, g.Secret, g.AllowUnauthenticated); err != nil {
+			return err
+		}
+		if err := v.filter(p, g.Filter); err != nil {
 			return err
 		}
 	}
