@@ -116,25 +116,7 @@ func start(t *testing.T, pkg, eventSourceYAML string, creds *fcruntime.Credentia
 // Events takes n events off the bus the function publishes to.
 func (d *Deployed) Events(t *testing.T, n int) []event.Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	var mu sync.Mutex
-	var got []event.Event
-	_ = d.consume(ctx, func(_ context.Context, m bus.Message) error {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, m.Event)
-		if len(got) == n {
-			cancel()
-		}
-		return nil
-	})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != n {
-		t.Fatalf("got %d events from the bus, want %d", len(got), n)
-	}
-	return got
+	return take(t, d.consume, n, 15*time.Second)
 }
 
 // testWriter logs the function's output until the test is over.

@@ -70,24 +70,26 @@ func Read(t testing.TB, path string) []byte {
 // test when they do not arrive within five seconds.
 func Drain(t *testing.T, b *memory.Bus, n int) []event.Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	return take(t, b.Consume, n, 5*time.Second)
+}
+
+// take consumes events, acknowledging each, until n arrived or timeout
+// passed, and fails the test unless exactly n did.
+func take(t *testing.T, consume func(context.Context, bus.Handler) error, n int, timeout time.Duration) []event.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var mu sync.Mutex
 	var got []event.Event
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = b.Consume(ctx, func(_ context.Context, m bus.Message) error {
-			mu.Lock()
-			defer mu.Unlock()
-			got = append(got, m.Event)
-			if len(got) == n {
-				cancel()
-			}
-			return nil
-		})
-	}()
-	<-done
+	_ = consume(ctx, func(_ context.Context, m bus.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, m.Event)
+		if len(got) == n {
+			cancel()
+		}
+		return nil
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != n {
