@@ -63,39 +63,15 @@ func New(sources []*config.EventSource, pub bus.Publisher) (*Router, error) {
 
 func (rt *Router) addAll(es *config.EventSource) error {
 	s := &es.Spec
-	for _, name := range source.Names(s.Github) {
-		h, err := github.New(es, name)
-		if err := rt.add(es, github.Kind, name, s.Github[name].Webhook, h, err); err != nil {
-			return err
-		}
-	}
-	for _, name := range source.Names(s.Gitlab) {
-		h, err := gitlab.New(es, name)
-		if err := rt.add(es, gitlab.Kind, name, s.Gitlab[name].Webhook, h, err); err != nil {
-			return err
-		}
-	}
-	for _, name := range source.Names(s.Gitee) {
-		h, err := gitee.New(es, name)
-		if err := rt.add(es, gitee.Kind, name, s.Gitee[name].Webhook, h, err); err != nil {
-			return err
-		}
-	}
-	for _, name := range source.Names(s.Codeup) {
-		h, err := codeup.New(es, name)
-		if err := rt.add(es, codeup.Kind, name, s.Codeup[name].Webhook, h, err); err != nil {
-			return err
-		}
-	}
-	for _, name := range source.Names(s.Bitbucket) {
-		h, err := bitbucket.New(es, name)
-		if err := rt.add(es, bitbucket.Kind, name, s.Bitbucket[name].Webhook, h, err); err != nil {
-			return err
-		}
-	}
-	for _, name := range source.Names(s.BitbucketServer) {
-		h, err := bitbucketserver.New(es, name)
-		if err := rt.add(es, bitbucketserver.Kind, name, s.BitbucketServer[name].Webhook, h, err); err != nil {
+	for _, add := range []func() error{
+		func() error { return addGit(rt, es, github.Kind, s.Github, github.New) },
+		func() error { return addGit(rt, es, gitlab.Kind, s.Gitlab, gitlab.New) },
+		func() error { return addGit(rt, es, gitee.Kind, s.Gitee, gitee.New) },
+		func() error { return addGit(rt, es, codeup.Kind, s.Codeup, codeup.New) },
+		func() error { return addGit(rt, es, bitbucket.Kind, s.Bitbucket, bitbucket.New) },
+		func() error { return addGit(rt, es, bitbucketserver.Kind, s.BitbucketServer, bitbucketserver.New) },
+	} {
+		if err := add(); err != nil {
 			return err
 		}
 	}
@@ -103,6 +79,18 @@ func (rt *Router) addAll(es *config.EventSource) error {
 		h, err := webhook.New(es, name)
 		w := s.Webhook[name].WebhookContext
 		if err := rt.add(es, webhook.Kind, name, &w, h, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addGit adds the routes of one git provider kind's events, in name order.
+func addGit[E source.GitEvent, H source.Hook](rt *Router, es *config.EventSource, kind string, events map[string]E,
+	newHook func(*config.EventSource, string) (H, error)) error {
+	for _, name := range source.Names(events) {
+		h, err := newHook(es, name)
+		if err := rt.add(es, kind, name, events[name].Git().Webhook, h, err); err != nil {
 			return err
 		}
 	}
