@@ -20,6 +20,27 @@ type fieldNode struct {
 	id       int
 	slot     int // -1: no registered path ends here
 	children map[string]*fieldNode
+	// keys and kids list children in the order they were added: the
+	// scanner compares keys directly when there are few.
+	keys []string
+	kids []*fieldNode
+}
+
+// maxLinearChildren is how many children a node may have for child to
+// compare keys one by one instead of hashing.
+const maxLinearChildren = 8
+
+// child returns the child at key, or nil.
+func (n *fieldNode) child(key string) *fieldNode {
+	if len(n.keys) > maxLinearChildren {
+		return n.children[key]
+	}
+	for i, k := range n.keys {
+		if k == key {
+			return n.kids[i]
+		}
+	}
+	return nil
 }
 
 func newFieldSet() *fieldSet {
@@ -43,6 +64,8 @@ func (fs *fieldSet) add(path string) int {
 			c = &fieldNode{id: fs.nodes, slot: -1}
 			fs.nodes++
 			n.children[k] = c
+			n.keys = append(n.keys, k)
+			n.kids = append(n.kids, c)
 		}
 		n = c
 	}

@@ -105,7 +105,7 @@ func (v *docView) scanObject(s string, i int, n *fieldNode) (int, bool) {
 			if hasEscape(key) {
 				key = gjson.Parse(s[i:kend]).Str
 			}
-			if c := n.children[key]; c != nil && !v.visit(c.id) {
+			if c := n.child(key); c != nil && !v.visit(c.id) {
 				child = c
 			}
 		}
@@ -141,7 +141,7 @@ func (v *docView) scanArray(s string, i int, n *fieldNode) (int, bool) {
 	for idx := 0; ; idx++ {
 		var child *fieldNode
 		if n != nil && len(n.children) > 0 {
-			if c := n.children[strconv.Itoa(idx)]; c != nil && !v.visit(c.id) {
+			if c := n.child(strconv.Itoa(idx)); c != nil && !v.visit(c.id) {
 				child = c
 			}
 		}
