@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
@@ -133,8 +134,13 @@ func ObjectName(generateName, sensor, trigger string, deps, ids []string) string
 // label is its name after trigger-level parameters (the label, as in Argo
 // Events).
 func (o *objectSpec) build(base map[string]any, events map[string]event.Event, docs *docSet, sensor, namespace, trigger, label string, deps, ids []string) (map[string]any, error) {
-	out, _ := o.trie.cloneAlong(base).(map[string]any)
-	if err := applyInPlace(out, o.params, events, docs); err != nil {
+	var buf [8]map[string]any
+	slots := buf[:]
+	if n := o.trie.slots; n > len(buf) {
+		slots = make([]map[string]any, n)
+	}
+	out, _ := o.trie.cloneAlong(base, slots).(map[string]any)
+	if err := applyInPlace(out, o.params, events, docs, slots); err != nil {
 		return nil, err
 	}
 	// metadata is always a map of the caller's own: the trigger may set
@@ -191,6 +197,24 @@ func (o *objectSpec) buildTrie() {
 	o.trie.add("metadata", "labels")
 	for _, p := range o.params {
 		o.trie.add(p.dest.keys...)
+	}
+	// A parameter sets its key directly in the copy of its parent map,
+	// unless an earlier parameter sets a path above that key: that one may
+	// have replaced the parent.
+params:
+	for i := range o.params {
+		p := &o.params[i]
+		p.parent = -1
+		keys := p.dest.keys
+		if len(keys) == 0 {
+			continue
+		}
+		for _, q := range o.params[:i] {
+			if len(q.dest.keys) < len(keys) && slices.Equal(q.dest.keys, keys[:len(q.dest.keys)]) {
+				continue params
+			}
+		}
+		p.parent = o.trie.slotAt(keys[:len(keys)-1])
 	}
 	if a := o.args; a != nil {
 		if a.ScheduledTime != "" {

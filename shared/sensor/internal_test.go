@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
+
+	"github.com/fc-eventing/fc-eventing/shared/config"
 )
 
 // TestSetPathMatchesSjson checks the in-memory parameter destination
@@ -47,7 +49,7 @@ func TestSetPathMatchesSjson(t *testing.T) {
 		orig := fmt.Sprint(v)
 		trie := &pathTrie{}
 		trie.add(d.keys...)
-		root := trie.cloneAlong(v).(map[string]any)
+		root := trie.cloneAlong(v, nil).(map[string]any)
 		_, gotErr := setInPlace(root, true, d.keys, "V", path)
 		if fmt.Sprint(v) != orig {
 			t.Fatalf("%s on %s changed the original", path, doc)
@@ -328,5 +330,77 @@ func TestDetach(t *testing.T) {
 	p := uintptr(unsafe.Pointer(unsafe.StringData(out)))
 	if d := uintptr(unsafe.Pointer(&data[0])); p >= d && p < d+uintptr(len(data)) {
 		t.Error("template output aliases the document")
+	}
+}
+
+// TestBuildMatchesSjson checks objectSpec.build, which sets a parameter
+// directly in the copy of its parent map where it can, against sjson on
+// the JSON text (applyToJSON) for parameter lists in which earlier
+// parameters replace, grow or create the containers of later ones.
+func TestBuildMatchesSjson(t *testing.T) {
+	t.Parallel()
+	const base = `{"metadata":{"generateName":"x-"},"spec":{"a":{"b":"x","n":1},"l":[{"v":1},{"v":"two"}],"s":"str"}}`
+	tests := map[string][]string{
+		"leaves":                  {"spec.a.b", "spec.l.0.v", "spec.l.1.v"},
+		"new keys":                {"spec.a.c", "spec.l.1.w", "top"},
+		"parent replaced":         {"spec.a", "spec.a.b"},
+		"array replaced":          {"spec.l", "spec.l.0.v"},
+		"element replaced":        {"spec.l.0", "spec.l.0.v"},
+		"array grown":             {"spec.l.4", "spec.l.0.v", "spec.l.1.v"},
+		"array appended":          {"spec.l.-1", "spec.l.1.v"},
+		"missing parent":          {"spec.x.y", "spec.x.z"},
+		"scalar parent":           {"spec.s.t", "spec.a.n.m"},
+		"same leaf twice":         {"spec.a.b", "spec.a.b"},
+		"later sets above":        {"spec.a.b", "spec.a"},
+		"append and prepend":      {"append:spec.a.b", "prepend:spec.a.b", "append:spec.a.n", "append:spec.a.new"},
+		"append after replace":    {"spec.a", "append:spec.a.b"},
+		"append to grown element": {"spec.l.-1", "append:spec.l.2.v"},
+		"metadata":                {"metadata.name", "metadata.labels.k"},
+	}
+	for name, dests := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var cps []config.TriggerParameter
+			for i, d := range dests {
+				op, dest, ok := strings.Cut(d, ":")
+				if !ok {
+					op, dest = "", d
+				}
+				v := fmt.Sprintf("V%d", i)
+				cps = append(cps, config.TriggerParameter{
+					Src:       &config.TriggerParameterSource{DependencyName: "missing", Value: &v},
+					Dest:      dest,
+					Operation: config.TriggerParameterOperation(op),
+				})
+			}
+			ps, err := compileParams("parameters", cps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := &objectSpec{params: ps}
+			o.buildTrie()
+			b, err := decodeJSON([]byte(base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := o.build(b.(map[string]any), nil, nil, "s", "", "t", "t", nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := applyToJSON([]byte(base), ps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := decodeJSON(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, any(got)); diff != "" {
+				t.Errorf("build differs from sjson (-sjson +build):\n%s", diff)
+			}
+			if again, _ := decodeJSON([]byte(base)); !cmp.Equal(again, b) {
+				t.Errorf("build changed the base object")
+			}
+		})
 	}
 }

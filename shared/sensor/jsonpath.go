@@ -177,6 +177,12 @@ type pathTrie struct {
 	// edges lists children in the order they were added, with array
 	// indexes parsed once, for cloneAlong.
 	edges []trieEdge
+	// slot, when positive, asks cloneAlong to record the map it copies at
+	// this node in slots[slot-1], so a parameter setting a key of that map
+	// needs no walk from the root.
+	slot int
+	// slots is how many nodes of the trie have a slot (root only).
+	slots int
 }
 
 type trieEdge struct {
@@ -205,14 +211,33 @@ func (t *pathTrie) add(keys ...string) {
 	}
 }
 
-// cloneAlong copies v and, below it, every container on a path of t.
-func (t *pathTrie) cloneAlong(v any) any {
+// slotAt gives the node at keys (added before) a slot and returns its
+// index in the slots cloneAlong fills.
+func (t *pathTrie) slotAt(keys []string) int {
+	n := t
+	for _, k := range keys {
+		n = n.children[k]
+	}
+	if n.slot == 0 {
+		t.slots++
+		n.slot = t.slots
+	}
+	return n.slot - 1
+}
+
+// cloneAlong copies v and, below it, every container on a path of t. It
+// records each copied map whose node has a slot in slots, which has
+// room for every slot of the trie (or is nil).
+func (t *pathTrie) cloneAlong(v any, slots []map[string]any) any {
 	switch c := v.(type) {
 	case map[string]any:
 		m := maps.Clone(c)
+		if t.slot > 0 && slots != nil {
+			slots[t.slot-1] = m
+		}
 		for _, e := range t.edges {
 			if vv, ok := c[e.key]; ok {
-				m[e.key] = e.child.cloneAlong(vv)
+				m[e.key] = e.child.cloneAlong(vv, slots)
 			}
 		}
 		return m
@@ -221,7 +246,7 @@ func (t *pathTrie) cloneAlong(v any) any {
 		copy(s, c)
 		for _, e := range t.edges {
 			if e.index >= 0 && e.index < len(c) {
-				s[e.index] = e.child.cloneAlong(c[e.index])
+				s[e.index] = e.child.cloneAlong(c[e.index], slots)
 			}
 		}
 		return s

@@ -21,6 +21,9 @@ type param struct {
 	dest     destPath
 	op       config.TriggerParameterOperation
 	dataSlot int // dataKey's slot in the program's fieldSet, or -1
+	// parent is the slot of the map holding dest's last key among the
+	// containers objectSpec.build copies, or -1 (see buildTrie).
+	parent int
 }
 
 // docSet holds the docViews of the events a firing uses, by dependency.
@@ -69,7 +72,7 @@ func compileParams(p string, params []config.TriggerParameter, fs *fieldSet) ([]
 		if prm.Src == nil {
 			return nil, config.Fieldf(config.Path(pp, "src"), "is required")
 		}
-		c := param{src: *prm.Src, op: prm.Operation, dataSlot: -1}
+		c := param{src: *prm.Src, op: prm.Operation, dataSlot: -1, parent: -1}
 		if prm.Src.DataKey != "" {
 			c.dataSlot = fs.add(prm.Src.DataKey)
 		}
@@ -199,8 +202,10 @@ func contextOf(ev *event.Event) eventContext {
 
 // applyInPlace applies params to obj the way Argo Events applies them to
 // the object's JSON with sjson. The containers on every parameter's
-// destination must belong to the caller (objectSpec.build clones them).
-func applyInPlace(obj map[string]any, params []param, events map[string]event.Event, docs *docSet) error {
+// destination must belong to the caller (objectSpec.build clones them);
+// slots holds the copied maps by trie slot (nil entries for maps that were
+// absent), where a parameter with a parent slot sets its key directly.
+func applyInPlace(obj map[string]any, params []param, events map[string]event.Event, docs *docSet, slots []map[string]any) error {
 	for i := range params {
 		c := &params[i]
 		val, kind, ok, err := c.resolve(events, docs)
@@ -210,8 +215,20 @@ func applyInPlace(obj map[string]any, params []param, events map[string]event.Ev
 		if !ok {
 			continue
 		}
+		var parent map[string]any
+		var key string
+		if c.parent >= 0 && c.parent < len(slots) {
+			parent, key = slots[c.parent], c.dest.keys[len(c.dest.keys)-1]
+		}
 		if c.op == config.ParamAppend || c.op == config.ParamPrepend {
-			if cur, exists := getPath(obj, c.dest); exists {
+			var cur any
+			var exists bool
+			if parent != nil {
+				cur, exists = parent[key]
+			} else {
+				cur, exists = getPath(obj, c.dest)
+			}
+			if exists {
 				kind = kindString
 				if c.op == config.ParamAppend {
 					val = gjsonString(cur) + val
@@ -225,6 +242,10 @@ func applyInPlace(obj map[string]any, params []param, events map[string]event.Ev
 			if v, err = decodeJSON([]byte(val)); err != nil {
 				return fmt.Errorf("parameter %s: decoding raw value: %w", c.dest.raw, err)
 			}
+		}
+		if parent != nil {
+			parent[key] = v
+			continue
 		}
 		if _, err := setInPlace(obj, true, c.dest.keys, v, c.dest.raw); err != nil {
 			return err
