@@ -41,14 +41,14 @@ func (v *docView) scanValue(s string, i int, n *fieldNode) (int, bool) {
 	}
 	start := i
 	var end int
-	var ok bool
+	var ok, esc bool
 	switch c := s[i]; {
 	case c == '{':
 		end, ok = v.scanObject(s, i, n)
 	case c == '[':
 		end, ok = v.scanArray(s, i, n)
 	case c == '"':
-		end, ok = scanString(s, i)
+		end, esc, ok = scanString(s, i)
 	case c == '-' || (c >= '0' && c <= '9'):
 		end, ok = scanNumber(s, i)
 	case c == 't':
@@ -61,19 +61,19 @@ func (v *docView) scanValue(s string, i int, n *fieldNode) (int, bool) {
 		return i, false
 	}
 	if ok && n != nil && n.slot >= 0 {
-		v.res[n.slot] = result(s[start:end])
+		v.res[n.slot] = result(s[start:end], esc)
 	}
 	return end, ok
 }
 
 // result is gjson.Parse(raw) for a valid value, without parsing again what
-// needs no parsing.
-func result(raw string) gjson.Result {
+// needs no parsing; esc says whether a string value holds an escape.
+func result(raw string, esc bool) gjson.Result {
 	switch raw[0] {
 	case '{', '[':
 		return gjson.Result{Type: gjson.JSON, Raw: raw}
 	case '"':
-		if !hasEscape(raw) {
+		if !esc {
 			return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
 		}
 	case 't':
@@ -95,14 +95,14 @@ func (v *docView) scanObject(s string, i int, n *fieldNode) (int, bool) {
 		if i >= len(s) || s[i] != '"' {
 			return i, false
 		}
-		kend, ok := scanString(s, i)
+		kend, esc, ok := scanString(s, i)
 		if !ok {
 			return kend, false
 		}
 		var child *fieldNode
 		if n != nil && len(n.children) > 0 {
 			key := s[i+1 : kend-1]
-			if hasEscape(key) {
+			if esc {
 				key = gjson.Parse(s[i:kend]).Str
 			}
 			if c := n.child(key); c != nil && !v.visit(c.id) {
@@ -164,43 +164,53 @@ func (v *docView) scanArray(s string, i int, n *fieldNode) (int, bool) {
 	}
 }
 
-func hasEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' {
-			return true
-		}
+// plainStringByte marks the bytes a JSON string holds as they are: all but
+// control characters, '"' and '\\'.
+var plainStringByte = func() (t [256]bool) {
+	for c := ' '; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
 	}
-	return false
-}
+	return t
+}()
 
-// scanString checks the string starting at the quote at i.
-func scanString(s string, i int) (int, bool) {
-	for i++; i < len(s); i++ {
+// scanString checks the string starting at the quote at i and returns
+// where it ends and whether it holds an escape.
+func scanString(s string, i int) (end int, esc, ok bool) {
+	for i++; ; i++ {
+		for i+4 <= len(s) && plainStringByte[s[i]] && plainStringByte[s[i+1]] && plainStringByte[s[i+2]] && plainStringByte[s[i+3]] {
+			i += 4
+		}
+		for i < len(s) && plainStringByte[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			return i, esc, false
+		}
 		switch c := s[i]; {
 		case c < ' ':
-			return i, false
+			return i, esc, false
 		case c == '"':
-			return i + 1, true
-		case c == '\\':
-			i++
-			if i >= len(s) {
-				return i, false
-			}
-			switch s[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				for j := 0; j < 4; j++ {
-					i++
-					if i >= len(s) || !isHex(s[i]) {
-						return i, false
-					}
+			return i + 1, esc, true
+		}
+		// A backslash.
+		esc = true
+		i++
+		if i >= len(s) {
+			return i, esc, false
+		}
+		switch s[i] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			for j := 0; j < 4; j++ {
+				i++
+				if i >= len(s) || !isHex(s[i]) {
+					return i, esc, false
 				}
-			default:
-				return i, false
 			}
+		default:
+			return i, esc, false
 		}
 	}
-	return i, false
 }
 
 func isHex(c byte) bool {
