@@ -404,3 +404,32 @@ func TestBuildMatchesSjson(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDocViewScan measures the one-pass validation and extraction of
+// the reference sensor's paths from the reference event, with gjson.Valid
+// alone (validation, no extraction) as the baseline.
+func BenchmarkDocViewScan(b *testing.B) {
+	s, ev := loadReference(b)
+	p, err := Compile(s, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			v := acquireDocView(ev.Data, p.fields)
+			if !v.valid() {
+				b.Fatal("reference event not valid")
+			}
+			v.release()
+		}
+	})
+	b.Run("gjson.Valid", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !gjson.ValidBytes(ev.Data) {
+				b.Fatal("reference event not valid")
+			}
+		}
+	})
+}
