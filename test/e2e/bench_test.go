@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -109,7 +113,13 @@ func BenchmarkColdStart(b *testing.B) {
 				Binary: build(b, functionPkg(function)), Env: p.env(function), Timeout: 20 * time.Second,
 				Credentials: &fcruntime.Credentials{AccessKeyID: accessKeyID, AccessKeySecret: accessKeySecret, SecurityToken: securityToken},
 			}
-			var fn, base, fnInit, baseInit []time.Duration
+			var before *fcruntime.Options
+			if dir := os.Getenv(baselineEnv); dir != "" {
+				o := opts
+				o.Binary = buildIn(b, dir, functionPkg(function))
+				before = &o
+			}
+			var fn, base, fnInit, baseInit, prev []time.Duration
 			i := 0
 			for b.Loop() {
 				i++
@@ -117,8 +127,18 @@ func BenchmarkColdStart(b *testing.B) {
 				f, fi := coldStart(b, opts, p.coldPayload(b, function, i))
 				base, fn = append(base, h), append(fn, f)
 				baseInit, fnInit = append(baseInit, hi), append(fnInit, fi)
+				if before != nil {
+					i++
+					pf, _ := coldStart(b, *before, p.coldPayload(b, function, i))
+					prev = append(prev, pf)
+				}
 			}
 			fm, hm := percentile(sorted(fn), 0.5), percentile(sorted(base), 0.5)
+			if before != nil {
+				pm := percentile(sorted(prev), 0.5)
+				b.ReportMetric(ms(pm), "before-ms")
+				b.ReportMetric(float64(pm)/float64(hm), "before-x-hello")
+			}
 			b.ReportMetric(ms(fm), "cold-ms")
 			b.ReportMetric(ms(hm), "hello-ms")
 			b.ReportMetric(float64(fm)/float64(hm), "x-hello")
@@ -128,6 +148,28 @@ func BenchmarkColdStart(b *testing.B) {
 			b.ReportMetric(ms(percentile(sorted(baseInit), 0.5)), "hello-init-ms")
 		})
 	}
+}
+
+// baselineEnv names a directory holding another checkout of the module
+// (`git archive REV | tar -x -C DIR`): BenchmarkColdStart then also starts
+// each function built from there, interleaved with the others, and reports
+// its median as before-ms, so a change is measured against what it changes
+// under the same machine load.
+const baselineEnv = "FCE_BENCH_BASELINE"
+
+// buildIn builds pkg in the module at dir as fcruntime.Build builds for
+// deployment.
+func buildIn(tb testing.TB, dir, pkg string) string {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), path.Base(pkg), "main")
+	args := append([]string{"build"}, fcruntime.BuildFlags...)
+	cmd := exec.Command("go", append(args, "-o", out, pkg)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("building %s in %s: %v: %s", pkg, dir, err, msg)
+	}
+	return out
 }
 
 // coldStart starts a fresh process, invokes it once and returns its cold
