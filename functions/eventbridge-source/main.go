@@ -12,8 +12,12 @@ import (
 )
 
 func main() {
+	// FC is asked for the first invocation while the function sets up.
+	early := fc.Begin()
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "eventbridge-source")
+	// The bus client is built while the configuration loads.
+	connecting := busenv.Connect(ctx)
 	sources, err := config.LoadEventSources(fc.ConfigDir())
 	if err != nil {
 		log.WithError(err).Fatal("loading event sources")
@@ -23,9 +27,9 @@ func main() {
 	if err != nil {
 		log.WithError(err).Fatal("building eventbridge events")
 	}
-	pub, err := busenv.Publisher(ctx)
+	pub, err := connecting.Wait()
 	if err != nil {
 		log.WithError(err).Fatal("connecting to the bus")
 	}
-	fc.Start(source.Function(dec, pub))
+	fc.Serve(early, source.Function(dec, pub))
 }

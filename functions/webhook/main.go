@@ -13,14 +13,18 @@ import (
 )
 
 func main() {
+	// FC is asked for the first invocation while the function sets up.
+	early := fc.Begin()
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "webhook")
+	// The bus client is built while the configuration loads.
+	connecting := busenv.Connect(ctx)
 	sources, err := config.LoadEventSources(fc.ConfigDir())
 	if err != nil {
 		log.WithError(err).Fatal("loading event sources")
 	}
 	source.LogWarnings(log, sources)
-	pub, err := busenv.Publisher(ctx)
+	pub, err := connecting.Wait()
 	if err != nil {
 		log.WithError(err).Fatal("connecting to the bus")
 	}
@@ -29,5 +33,5 @@ func main() {
 		log.WithError(err).Fatal("building webhook routes")
 	}
 	rt.Log = fc.Logger
-	fc.Start(rt.ServeFC)
+	fc.Serve(early, rt.ServeFC)
 }
