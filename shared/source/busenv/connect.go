@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/smq"
 )
@@ -24,11 +26,10 @@ type Pending struct {
 }
 
 // Connect starts building the Publisher FCE_BUS names and returns at once.
-// For SMQ it also dials the endpoint once in the background: the resolver's
-// configuration, the endpoint's address and the dialer are then ready when
-// the first event is published, which is most of a cold start's first
-// publish. The dialled connection is closed unused and a failed dial is
-// ignored: publishing reports its own errors.
+// For SMQ it also dials the endpoint once in the background, so the
+// endpoint's address is resolved and cached when the first event is
+// published (see warm). The dialled connection is closed unused and a
+// failed dial is ignored: publishing reports its own errors.
 func Connect(ctx context.Context) *Pending {
 	return connect(ctx, os.Getenv)
 }
@@ -39,7 +40,7 @@ func connect(ctx context.Context, getenv func(string) string) *Pending {
 		defer close(p.done)
 		p.pub, p.err = FromEnv(ctx, getenv)
 		if _, ok := p.pub.(*smq.Bus); ok {
-			go warm(ctx, getenv(smq.EnvEndpoint))
+			go warm(getenv(smq.EnvEndpoint))
 		}
 	}()
 	return p
@@ -52,8 +53,11 @@ func (p *Pending) Wait() (bus.Publisher, error) {
 	return p.pub, p.err
 }
 
-// warm opens and closes one TCP connection to the host of endpoint.
-func warm(ctx context.Context, endpoint string) {
+// warm opens and closes one TCP connection to the host of endpoint through
+// fasthttp's default dialer, the one the SMQ SDK's client dials with: its
+// address cache then holds the endpoint's resolved address for the first
+// publish.
+func warm(endpoint string) {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Hostname() == "" {
 		return
@@ -65,10 +69,7 @@ func warm(ctx context.Context, endpoint string) {
 			port = "443"
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, warmTimeout)
-	defer cancel()
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
+	c, err := fasthttp.DialDualStackTimeout(net.JoinHostPort(u.Hostname(), port), warmTimeout)
 	if err != nil {
 		return
 	}
