@@ -12,8 +12,6 @@ import (
 )
 
 func main() {
-	// FC is asked for the first invocation while the function sets up.
-	early := fc.Begin()
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "oss-source")
 	// The bus client is built while the configuration loads.
@@ -31,5 +29,5 @@ func main() {
 	if err != nil {
 		log.WithError(err).Fatal("connecting to the bus")
 	}
-	fc.Serve(early, source.Function(dec, pub))
+	fc.Start(source.Function(dec, pub))
 }

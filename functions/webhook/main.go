@@ -13,8 +13,6 @@ import (
 )
 
 func main() {
-	// FC is asked for the first invocation while the function sets up.
-	early := fc.Begin()
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "webhook")
 	// The bus client is built while the configuration loads.
@@ -33,5 +31,5 @@ func main() {
 		log.WithError(err).Fatal("building webhook routes")
 	}
 	rt.Log = fc.Logger
-	fc.Serve(early, rt.ServeFC)
+	fc.Start(rt.ServeFC)
 }
