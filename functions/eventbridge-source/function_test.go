@@ -21,11 +21,12 @@ spec:
 
 const payload = `{"id":"45ef4dew-7c35-447a-bd93-fab1","source":"acs.ecs","specversion":"1.0","type":"ecs:Instance:StateChange","time":"2026-03-01T06:28:17.093Z","aliyunpublishtime":"2026-03-01 14:28:17.093PRC","data":{"state":"Running"}}`
 
-// TestDeployed runs the eventbridge-source binary as FC runs it, publishing to a real NATS
-// JetStream server: it answers with the event ids once the bus holds them,
-// and fails the invocation (so it is retried) when the bus is gone.
+// TestDeployed runs the eventbridge-source binary as FC runs it, publishing
+// to SMQ through the SMQ protocol server: it answers with the event ids once
+// the bus holds them, and fails the invocation (so it is retried) when the
+// bus is gone.
 func TestDeployed(t *testing.T) {
-	d := sourcetest.Deploy(t, "github.com/fc-eventing/fc-eventing/functions/eventbridge-source", eventSource)
+	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/eventbridge-source", eventSource)
 	sourcetest.CheckEventFunction(t, d, []byte(payload),
 		event.Event{ID: "45ef4dew-7c35-447a-bd93-fab1", Source: "bridge", Subject: "ecs", Type: "eventbridge"})
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // sourceFunctions are the functions that must stay free of Kubernetes
-// client code: they start cold on every webhook and notification.
+// client code and of the NATS client: they start cold on every webhook and
+// notification, and publish to SMQ only (NATS serves `fceventing serve`).
 var sourceFunctions = []string{"webhook", "oss-source", "mns-source", "eventbridge-source"}
 
 // maxBinary is the largest stripped source function binary accepted.
@@ -30,6 +31,27 @@ func TestSourceFunctionsDoNotLinkClientGo(t *testing.T) {
 			for _, dep := range strings.Fields(string(out)) {
 				if dep == "k8s.io/client-go" || strings.HasPrefix(dep, "k8s.io/client-go/") {
 					t.Fatalf("%s links %s", f, dep)
+				}
+			}
+		})
+	}
+}
+
+// TestSourceFunctionsDoNotLinkNATS keeps the NATS client (and anything
+// named after it) out of the source functions: linking it costs cold start
+// on every invocation, and a deployed source publishes to SMQ only.
+func TestSourceFunctionsDoNotLinkNATS(t *testing.T) {
+	t.Parallel()
+	for _, f := range sourceFunctions {
+		t.Run(f, func(t *testing.T) {
+			t.Parallel()
+			out, err := exec.Command("go", "list", "-deps", "github.com/fc-eventing/fc-eventing/functions/"+f).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list -deps: %v\n%s", err, out)
+			}
+			for _, dep := range strings.Fields(string(out)) {
+				if strings.Contains(dep, "nats") {
+					t.Errorf("%s links %s", f, dep)
 				}
 			}
 		})

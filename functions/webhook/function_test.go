@@ -42,19 +42,10 @@ func trigger(t *testing.T, body, signature string) []byte {
 }
 
 // TestDeployedWebhook runs the webhook binary as FC runs it, behind the HTTP
-// trigger, publishing to each bus a function can use.
+// trigger, publishing to SMQ through the SMQ protocol server.
 func TestDeployedWebhook(t *testing.T) {
-	for name, deploy := range map[string]func(*testing.T, string, string, ...string) *sourcetest.Deployed{
-		"smq": sourcetest.DeploySMQ, "nats": sourcetest.Deploy,
-	} {
-		t.Run(name, func(t *testing.T) {
-			testDeployedWebhook(t, deploy(t, "github.com/fc-eventing/fc-eventing/functions/webhook", eventSource,
-				"GITHUB_ACCESS_SECRET="+secret))
-		})
-	}
-}
-
-func testDeployedWebhook(t *testing.T, d *sourcetest.Deployed) {
+	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/webhook", eventSource,
+		"GITHUB_ACCESS_SECRET="+secret)
 	body := `{"ref":"refs/heads/main","repository":{"full_name":"o/r"}}`
 	sig := sourcetest.HubSignature(secret, []byte(body))
 

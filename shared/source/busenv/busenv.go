@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
-	"github.com/fc-eventing/fc-eventing/shared/bus/nats"
 	"github.com/fc-eventing/fc-eventing/shared/bus/smq"
 )
 
@@ -18,8 +17,11 @@ func Publisher(ctx context.Context) (bus.Publisher, error) {
 	return FromEnv(ctx, os.Getenv)
 }
 
-// FromEnv is Publisher with the environment read through getenv.
-func FromEnv(ctx context.Context, getenv func(string) string) (bus.Publisher, error) {
+// FromEnv is Publisher with the environment read through getenv. The
+// deployed source functions publish to SMQ only: FCE_BUS unset or "smq"
+// builds the SMQ publisher, "nats" and "memory" are refused with an error
+// that points to `fceventing serve`, which builds those buses itself.
+func FromEnv(_ context.Context, getenv func(string) string) (bus.Publisher, error) {
 	switch kind := getenv(EnvBus); kind {
 	case "", "smq":
 		cfg, err := smq.ConfigFromEnv(getenv)
@@ -36,19 +38,9 @@ func FromEnv(ctx context.Context, getenv func(string) string) (bus.Publisher, er
 			return nil, fmt.Errorf("%s=smq: %w", EnvBus, err)
 		}
 		return b, nil
-	case "nats":
-		cfg, err := nats.ConfigFromEnv(getenv)
-		if err != nil {
-			return nil, fmt.Errorf("%s=nats: %w", EnvBus, err)
-		}
-		b, err := nats.New(ctx, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("%s=nats: %w", EnvBus, err)
-		}
-		return b, nil
-	case "memory":
-		return nil, fmt.Errorf("%s=memory: the memory bus only exists inside `fceventing serve`; a function needs smq or nats", EnvBus)
+	case "nats", "memory":
+		return nil, fmt.Errorf("%s=%s: the deployed source functions publish to SMQ only (unset %s or set it to smq); the %s bus is for `fceventing serve`, which runs the sources in-process with its own bus", EnvBus, kind, EnvBus, kind)
 	default:
-		return nil, fmt.Errorf("%s=%q: unknown bus (want smq or nats)", EnvBus, kind)
+		return nil, fmt.Errorf("%s=%q: unknown bus (the deployed source functions publish to smq)", EnvBus, kind)
 	}
 }

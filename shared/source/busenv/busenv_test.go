@@ -19,10 +19,13 @@ func TestFromEnv(t *testing.T) {
 			"FCE_SMQ_ENDPOINT": "http://1234567890123456.mns.cn-hangzhou.aliyuncs.com", "FCE_SMQ_QUEUE": "events"},
 			wantErr: "FCE_BUS=smq: no credentials"},
 		"smq without endpoint": {env: map[string]string{"FCE_BUS": "smq"}, wantErr: "FCE_BUS=smq: FCE_SMQ_ENDPOINT is not set"},
-		"nats without url":     {env: map[string]string{"FCE_BUS": "nats"}, wantErr: "FCE_BUS=nats: FCE_NATS_URL is not set"},
-		"nats unreachable": {env: map[string]string{"FCE_BUS": "nats", "FCE_NATS_URL": "nats://127.0.0.1:1"},
-			wantErr: "FCE_BUS=nats: connecting to NATS"},
-		"memory":  {env: map[string]string{"FCE_BUS": "memory"}, wantErr: "only exists inside `fceventing serve`"},
+		"smq by name": {env: map[string]string{"FCE_BUS": "smq",
+			"FCE_SMQ_ENDPOINT": "http://1234567890123456.mns.cn-hangzhou.aliyuncs.com", "FCE_SMQ_QUEUE": "events",
+			"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret"}},
+		"nats refused": {env: map[string]string{"FCE_BUS": "nats", "FCE_NATS_URL": "nats://127.0.0.1:4222"},
+			wantErr: "FCE_BUS=nats: the deployed source functions publish to SMQ only (unset FCE_BUS or set it to smq); the nats bus is for `fceventing serve`"},
+		"memory refused": {env: map[string]string{"FCE_BUS": "memory"},
+			wantErr: "FCE_BUS=memory: the deployed source functions publish to SMQ only (unset FCE_BUS or set it to smq); the memory bus is for `fceventing serve`"},
 		"unknown": {env: map[string]string{"FCE_BUS": "kafka"}, wantErr: `FCE_BUS="kafka": unknown bus`},
 	}
 	for name, tc := range tests {

@@ -47,6 +47,7 @@ func TestConnectReportsFromEnvErrors(t *testing.T) {
 	t.Parallel()
 	for name, env := range map[string]map[string]string{
 		"unknown bus":  {"FCE_BUS": "kafka"},
+		"nats refused": {"FCE_BUS": "nats", "FCE_NATS_URL": "nats://127.0.0.1:4222"},
 		"smq no queue": {"FCE_SMQ_ENDPOINT": "http://1234567890123456.mns.cn-hangzhou.aliyuncs.com"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -1,7 +1,8 @@
-// Package busenv builds the bus.Publisher a source function publishes to,
-// chosen by FCE_BUS: "smq" (the default: the cloud deployment) configured by
-// smq.ConfigFromEnv, or "nats" configured by nats.ConfigFromEnv. The memory
-// bus lives inside one process and so serves only `fceventing serve`, which
-// builds it itself; asking a function for it is a configuration error rather
-// than a bus that silently keeps events nobody consumes.
+// Package busenv builds the bus.Publisher a deployed source function
+// publishes to: SMQ, configured by smq.ConfigFromEnv, whenever FCE_BUS is
+// unset or "smq". NATS and the memory bus serve `fceventing serve`, which
+// runs the sources in-process and builds its bus itself; a deployed
+// function asked for either fails at start with an error saying so, rather
+// than linking a client (and its cold-start cost) it never uses in the
+// cloud.
 package busenv

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
-	"github.com/fc-eventing/fc-eventing/shared/bus/nats"
-	"github.com/fc-eventing/fc-eventing/shared/bus/nats/embedded"
 	"github.com/fc-eventing/fc-eventing/shared/bus/smq"
 	"github.com/fc-eventing/fc-eventing/shared/event"
 	"github.com/fc-eventing/fc-eventing/test/fcruntime"
@@ -20,35 +18,13 @@ import (
 )
 
 // Deployed is a source function binary, built as for deployment, running
-// under the local FC runtime API and publishing to a real bus: NATS
-// JetStream embedded in the test, or SMQ through the SMQ protocol server.
+// under the local FC runtime API and publishing to SMQ, the only bus a
+// deployed source function publishes to, served by the SMQ protocol server.
 type Deployed struct {
 	Function *fcruntime.Function
 	// StopBus takes the bus away, so publishing fails.
 	StopBus func()
 	consume func(ctx context.Context, h bus.Handler) error
-}
-
-// Deploy runs pkg with FCE_BUS=nats on an embedded NATS server.
-func Deploy(t *testing.T, pkg, eventSourceYAML string, env ...string) *Deployed {
-	t.Helper()
-	srv, err := embedded.Start(embedded.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	stop := func() { once.Do(srv.Close) }
-	t.Cleanup(stop)
-	d := &Deployed{StopBus: stop, consume: func(ctx context.Context, h bus.Handler) error {
-		b, err := nats.New(ctx, nats.Config{URL: srv.URL()})
-		if err != nil {
-			return err
-		}
-		defer b.Close()
-		return b.Consume(ctx, h)
-	}}
-	d.Function = start(t, pkg, eventSourceYAML, nil, append([]string{"FCE_BUS=nats", "FCE_NATS_URL=" + srv.URL()}, env...))
-	return d
 }
 
 var smqSeq atomic.Int64
