@@ -16,8 +16,8 @@ import (
 // notification, and publish to SMQ only (NATS serves `fceventing serve`).
 var sourceFunctions = []string{"webhook", "oss-source", "mns-source", "eventbridge-source"}
 
-// maxBinary is the largest stripped source function binary accepted.
-const maxBinary = 15 << 20
+// maxBinary is the largest stripped source function binary accepted: 15 MB.
+const maxBinary = 15_000_000
 
 func TestSourceFunctionsDoNotLinkClientGo(t *testing.T) {
 	t.Parallel()
