@@ -7,10 +7,7 @@ package sensorenv
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
-	"strings"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -21,15 +18,16 @@ import (
 	kubestate "github.com/fc-eventing/fc-eventing/shared/state/kubernetes"
 	"github.com/fc-eventing/fc-eventing/shared/state/memory"
 	natsstate "github.com/fc-eventing/fc-eventing/shared/state/nats"
+	"github.com/fc-eventing/fc-eventing/shared/trigger/argo"
 )
 
 // Environment variables read here (besides those of shared/bus/smq and
 // shared/bus/ossref).
 const (
 	EnvKubeconfig     = "KUBECONFIG"
-	EnvAPIServer      = "FCE_KUBE_API_SERVER"
-	EnvToken          = "FCE_KUBE_TOKEN"
-	EnvCAData         = "FCE_KUBE_CA_DATA"
+	EnvAPIServer      = argo.EnvAPIServer
+	EnvToken          = argo.EnvToken
+	EnvCAData         = argo.EnvCAData
 	EnvState          = "FCE_STATE"
 	EnvStateNamespace = "FCE_STATE_NAMESPACE"
 	EnvNATSURL        = "FCE_NATS_URL"
@@ -48,36 +46,11 @@ func RESTConfig(getenv func(string) string) (*rest.Config, error) {
 		return rc, nil
 	}
 	if host := getenv(EnvAPIServer); host != "" {
-		return tokenConfig(host, getenv(EnvToken), getenv(EnvCAData))
+		return argo.TokenConfig(host, getenv(EnvToken), getenv(EnvCAData))
 	}
 	rc, err := rest.InClusterConfig()
 	if err != nil {
 		return nil, fmt.Errorf("no %s, no %s and not in a cluster: %w", EnvKubeconfig, EnvAPIServer, err)
-	}
-	return rc, nil
-}
-
-func tokenConfig(host, token, ca string) (*rest.Config, error) {
-	if strings.TrimSpace(token) == "" {
-		return nil, fmt.Errorf("%s is set but %s is empty", EnvAPIServer, EnvToken)
-	}
-	if !strings.HasPrefix(host, "https://") && !strings.HasPrefix(host, "http://") {
-		host = "https://" + host
-	}
-	rc := &rest.Config{Host: host, BearerToken: strings.TrimSpace(token)}
-	if ca = strings.TrimSpace(ca); ca != "" {
-		data := []byte(ca)
-		if !strings.HasPrefix(ca, "-----BEGIN") {
-			dec, err := base64.StdEncoding.DecodeString(ca)
-			if err != nil {
-				return nil, fmt.Errorf("decoding %s: neither PEM nor base64: %w", EnvCAData, err)
-			}
-			data = dec
-		}
-		if !strings.Contains(string(data), "-----BEGIN CERTIFICATE-----") {
-			return nil, errors.New(EnvCAData + " holds no PEM certificate")
-		}
-		rc.TLSClientConfig.CAData = data
 	}
 	return rc, nil
 }

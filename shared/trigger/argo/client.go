@@ -142,7 +142,7 @@ func restConfig(cfg Config) (*rest.Config, error) {
 		return rc, nil
 	}
 	if host := os.Getenv(EnvAPIServer); host != "" {
-		return envConfig(host, os.Getenv(EnvToken), os.Getenv(EnvCAData))
+		return TokenConfig(host, os.Getenv(EnvToken), os.Getenv(EnvCAData))
 	}
 	rc, err := rest.InClusterConfig()
 	if err != nil {
@@ -151,11 +151,11 @@ func restConfig(cfg Config) (*rest.Config, error) {
 	return rc, nil
 }
 
-// envConfig builds the configuration from FCE_KUBE_API_SERVER, FCE_KUBE_TOKEN and
-// FCE_KUBE_CA_DATA. The CA may be PEM or base64 of PEM (as in a kubeconfig's
-// certificate-authority-data); without it the system roots verify the server.
-func envConfig(host, token, ca string) (*rest.Config, error) {
-	if token == "" {
+// TokenConfig builds the configuration from the values of FCE_KUBE_API_SERVER,
+// FCE_KUBE_TOKEN and FCE_KUBE_CA_DATA. The CA may be PEM or base64 of PEM (as in a
+// kubeconfig's certificate-authority-data); without it the system roots verify the server.
+func TokenConfig(host, token, ca string) (*rest.Config, error) {
+	if strings.TrimSpace(token) == "" {
 		return nil, fmt.Errorf("%s is set but %s is empty", EnvAPIServer, EnvToken)
 	}
 	if !strings.HasPrefix(host, "https://") && !strings.HasPrefix(host, "http://") {
