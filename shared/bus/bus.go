@@ -7,6 +7,7 @@ package bus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -125,4 +126,20 @@ func RetryDelay(base time.Duration, delivery int) time.Duration {
 		d *= 2
 	}
 	return min(d, MaxRetryDelay)
+}
+
+// Go runs h on m in its own goroutine and reports its result on the
+// returned channel; a panicking handler reports an error instead of taking
+// the consumer down, so the message is redelivered like any other failure.
+func Go(ctx context.Context, h Handler, m Message) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("handler panicked: %v", r)
+			}
+		}()
+		done <- h(ctx, m)
+	}()
+	return done
 }

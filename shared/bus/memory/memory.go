@@ -300,15 +300,7 @@ func (b *Bus) popLocked(now time.Time) (*entry, time.Duration) {
 }
 
 func (b *Bus) deliver(ctx context.Context, h bus.Handler, e *entry, tok uint64) {
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("handler panicked: %v", r)
-			}
-		}()
-		done <- h(ctx, bus.Message{Event: e.event, Delivery: e.deliveries})
-	}()
+	done := bus.Go(ctx, h, bus.Message{Event: e.event, Delivery: e.deliveries})
 	// Keep the delivery in flight while the consumer runs.
 	tick := time.NewTicker(b.opts.AckWait / 3)
 	defer tick.Stop()

@@ -323,20 +323,7 @@ func (b *Bus) handle(ctx context.Context, h bus.Handler, msg jetstream.Msg) {
 		return
 	}
 
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("handler panicked: %v", r)
-			}
-		}()
-		full, err := ossref.Resolve(ctx, b.cfg.Blobs, e)
-		if err != nil {
-			done <- err
-			return
-		}
-		done <- h(ctx, bus.Message{Event: full, Delivery: delivery})
-	}()
+	done := bus.Go(ctx, ossref.Resolving(b.cfg.Blobs, h), bus.Message{Event: e, Delivery: delivery})
 	tick := time.NewTicker(b.cfg.AckWait / 3)
 	defer tick.Stop()
 	for {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/event"
 )
 
@@ -179,4 +180,17 @@ func Resolve(ctx context.Context, b Blobs, e event.Event) (event.Event, error) {
 		return event.Event{}, fmt.Errorf("%w: %s holds event %s, not %s", ErrReference, ref, full.ID, e.ID)
 	}
 	return full, nil
+}
+
+// Resolving wraps h so that it sees the event a reference event stands for
+// (see Resolve); a reference that cannot be resolved fails the delivery.
+func Resolving(b Blobs, h bus.Handler) bus.Handler {
+	return func(ctx context.Context, m bus.Message) error {
+		e, err := Resolve(ctx, b, m.Event)
+		if err != nil {
+			return err
+		}
+		m.Event = e
+		return h(ctx, m)
+	}
 }

@@ -464,20 +464,7 @@ func (b *Bus) process(ctx context.Context, h bus.Handler, m ali_mns.MessageRecei
 		return
 	}
 
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("handler panicked: %v", r)
-			}
-		}()
-		e, err := ossref.Resolve(ctx, b.cfg.Blobs, raw)
-		if err != nil {
-			done <- err
-			return
-		}
-		done <- h(ctx, bus.Message{Event: e, Delivery: delivery})
-	}()
+	done := bus.Go(ctx, ossref.Resolving(b.cfg.Blobs, h), bus.Message{Event: raw, Delivery: delivery})
 	extend := time.NewTicker(max(visibility/2, 500*time.Millisecond))
 	defer extend.Stop()
 	for {
