@@ -107,11 +107,8 @@ func runEmit(ctx context.Context, e *env, args []string) int {
 	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		pos, args = append(pos, args[0]), args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitInvalid
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	pos = append(pos, fs.Args()...)
 	if len(pos) == 0 || len(pos) > 2 {

@@ -72,11 +72,8 @@ func runSensorTest(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "usage: fceventing sensor test --sensor SENSOR.yaml --event EVENT.json [--event ...] [--now RFC3339] [-o json|yaml]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitInvalid
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -29,11 +29,8 @@ func runValidate(_ context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "usage: fceventing validate [--placeholder-secrets] FILE...")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitInvalid
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		return invalid(e, errors.New("validate: at least one FILE is required"))
