@@ -56,14 +56,33 @@ func ParseEventSource(file string, data []byte) (*EventSource, error) {
 // lookup instead of the process environment.
 func ParseEventSourceEnv(file string, data []byte, lookup func(string) (string, bool)) (*EventSource, error) {
 	var es EventSource
-	if err := yaml.Unmarshal(data, &es); err != nil {
-		return nil, InFile(file, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})
+	// A document without an unknown field anywhere decodes strictly in one
+	// pass; any other is decoded leniently and its spec keys checked.
+	if err := yaml.UnmarshalStrict(data, &es); err != nil {
+		es = EventSource{}
+		if err := decodeEventSourceLenient(file, data, &es); err != nil {
+			return nil, err
+		}
+	}
+	es.secrets = map[string]string{}
+	if err := es.validate(lookup); err != nil {
+		return nil, InFile(file, err)
+	}
+	return &es, nil
+}
+
+// decodeEventSourceLenient decodes data into es ignoring unknown fields,
+// except at the top of spec, where a key is an event source type: one
+// fc-eventing does not serve, or a misspelt one, is an error.
+func decodeEventSourceLenient(file string, data []byte, es *EventSource) error {
+	if err := yaml.Unmarshal(data, es); err != nil {
+		return InFile(file, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})
 	}
 	var raw struct {
 		Spec map[string]json.RawMessage `json:"spec"`
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, InFile(file, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})
+		return InFile(file, &FieldError{Msg: fmt.Sprintf("decoding YAML: %v", cleanYAMLError(err))})
 	}
 	keys := make([]string, 0, len(raw.Spec))
 	for k := range raw.Spec {
@@ -76,15 +95,11 @@ func ParseEventSourceEnv(file string, data []byte, lookup func(string) (string, 
 			continue
 		}
 		if name, ok := argoEventSourceTypes[lk]; ok {
-			return nil, InFile(file, Fieldf(Path("spec", k), "event source type %q is not supported by fc-eventing", name))
+			return InFile(file, Fieldf(Path("spec", k), "event source type %q is not supported by fc-eventing", name))
 		}
-		return nil, InFile(file, Fieldf(Path("spec", k), "unknown field"))
+		return InFile(file, Fieldf(Path("spec", k), "unknown field"))
 	}
-	es.secrets = map[string]string{}
-	if err := es.validate(lookup); err != nil {
-		return nil, InFile(file, err)
-	}
-	return &es, nil
+	return nil
 }
 
 // LoadEventSources reads every EventSource in dir and its subdirectories

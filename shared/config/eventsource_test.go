@@ -318,3 +318,29 @@ func FuzzParseEventSource(f *testing.F) {
 		}
 	})
 }
+
+// Fields fc-eventing does not model below an event source's own key are
+// ignored, as Argo Events' controller ignores them; such a document takes
+// the lenient decode and reads the same as without them.
+func TestParseEventSourceIgnoredFields(t *testing.T) {
+	t.Parallel()
+	head := "apiVersion: argoproj.io/v1alpha1\nkind: EventSource\nmetadata:\n  name: es\n"
+	plain := head + "spec:\n  github:\n    push:\n      webhookSecret: {name: github-access, key: secret}\n      events: [push]\n"
+	extra := head + "spec:\n  github:\n    push:\n      webhookSecret: {name: github-access, key: secret}\n      events: [push]\n      futureField: {a: 1}\n"
+	lookup := lookupIn(testEnv)
+	want, err := ParseEventSourceEnv("f.yaml", []byte(plain), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseEventSourceEnv("f.yaml", []byte(extra), lookup)
+	if err != nil {
+		t.Fatalf("unknown nested fields refused: %v", err)
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(EventSource{})); diff != "" {
+		t.Errorf("decoded differently (-plain +extra):\n%s", diff)
+	}
+	_, err = ParseEventSourceEnv("f.yaml", []byte(extra+"  githib: {}\n"), lookup)
+	if err == nil || err.Error() != "f.yaml: spec.githib: unknown field" {
+		t.Errorf("unknown spec key next to unknown nested fields: %v", err)
+	}
+}
