@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/fc"
@@ -14,20 +15,23 @@ import (
 func main() {
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "mns-source")
-	// The bus client is built while the configuration loads.
+	// The bus client is built, and the runtime polls for the first event,
+	// while the configuration loads.
 	connecting := busenv.Connect(ctx)
-	sources, err := config.LoadEventSources(fc.ConfigDir())
-	if err != nil {
-		log.WithError(err).Fatal("loading event sources")
-	}
-	source.LogWarnings(log, sources)
-	dec, err := mns.New(sources)
-	if err != nil {
-		log.WithError(err).Fatal("building mns events")
-	}
-	pub, err := connecting.Wait()
-	if err != nil {
-		log.WithError(err).Fatal("connecting to the bus")
-	}
-	fc.Start(source.Function(dec, pub))
+	fc.StartLoading(log, func() (fc.Invoker, error) {
+		sources, err := config.LoadEventSources(fc.ConfigDir())
+		if err != nil {
+			return nil, fmt.Errorf("loading event sources: %w", err)
+		}
+		source.LogWarnings(log, sources)
+		dec, err := mns.New(sources)
+		if err != nil {
+			return nil, fmt.Errorf("building mns events: %w", err)
+		}
+		pub, err := connecting.Wait()
+		if err != nil {
+			return nil, fmt.Errorf("connecting to the bus: %w", err)
+		}
+		return fc.Handler(source.Function(dec, pub)), nil
+	})
 }

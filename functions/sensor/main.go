@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/fc-eventing/fc-eventing/shared/dispatch"
@@ -17,26 +18,29 @@ import (
 func main() {
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "sensor")
-	rc, err := sensorenv.RESTConfig(os.Getenv)
-	if err != nil {
-		log.WithError(err).Fatal("configuring the workflow cluster")
-	}
-	client, err := argo.New(argo.Config{REST: rc})
-	if err != nil {
-		log.WithError(err).Fatal("building the trigger client")
-	}
-	state, closeState, err := sensorenv.State(ctx, os.Getenv, rc)
-	if err != nil {
-		log.WithError(err).Fatal("opening the conditions state")
-	}
-	defer closeState()
-	d, err := dispatch.Load(fc.ConfigDir(), client, dispatch.Options{State: state, Log: fc.Logger})
-	if err != nil {
-		log.WithError(err).Fatal("loading sensors")
-	}
-	push, err := sensorenv.Push(os.Getenv)
-	if err != nil {
-		log.WithError(err).Fatal("configuring the bus")
-	}
-	fc.Start(d.PushFunction(push))
+	// The runtime polls for the first batch while the Sensors compile.
+	fc.StartLoading(log, func() (fc.Invoker, error) {
+		rc, err := sensorenv.RESTConfig(os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("configuring the workflow cluster: %w", err)
+		}
+		client, err := argo.New(argo.Config{REST: rc})
+		if err != nil {
+			return nil, fmt.Errorf("building the trigger client: %w", err)
+		}
+		// The state lives as long as the process: the FC loop never returns.
+		state, _, err := sensorenv.State(ctx, os.Getenv, rc)
+		if err != nil {
+			return nil, fmt.Errorf("opening the conditions state: %w", err)
+		}
+		d, err := dispatch.Load(fc.ConfigDir(), client, dispatch.Options{State: state, Log: fc.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("loading sensors: %w", err)
+		}
+		push, err := sensorenv.Push(os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("configuring the bus: %w", err)
+		}
+		return fc.Handler(d.PushFunction(push)), nil
+	})
 }

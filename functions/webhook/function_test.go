@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/fc-eventing/fc-eventing/shared/fc"
 	"github.com/fc-eventing/fc-eventing/shared/source/sourcetest"
+	"github.com/fc-eventing/fc-eventing/test/fcruntime"
 )
 
 func TestMain(m *testing.M) { sourcetest.Main(m) }
@@ -71,5 +75,23 @@ func TestDeployedWebhook(t *testing.T) {
 	d.StopBus()
 	if resp := sourcetest.Invoke[fc.HTTPResponse](t, d, trigger(t, body, sig)); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("bus down: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestDeployedWebhookBadConfig: the runtime polls while the configuration
+// loads, so an event can be waiting when the set-up fails; the process then
+// ends with the reason in its log, and the event fails instead of being
+// answered.
+func TestDeployedWebhookBadConfig(t *testing.T) {
+	d := sourcetest.DeploySMQ(t, "github.com/fc-eventing/fc-eventing/functions/webhook",
+		strings.Replace(eventSource, "  github:\n", "  githib:\n", 1), "GITHUB_ACCESS_SECRET="+secret)
+	body := `{"ref":"refs/heads/main"}`
+	_, err := d.Function.Invoke(context.Background(), trigger(t, body, sourcetest.HubSignature(secret, []byte(body))))
+	if !errors.Is(err, fcruntime.ErrExited) {
+		t.Fatalf("invocation on a bad configuration: %v, want the process to exit", err)
+	}
+	<-d.Function.Process().Exited
+	if out := d.Function.Output(); !strings.Contains(out, "setting up the function") || !strings.Contains(out, "spec.githib: unknown field") {
+		t.Errorf("output does not give the reason:\n%s", out)
 	}
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/fc-eventing/fc-eventing/shared/config"
 	"github.com/fc-eventing/fc-eventing/shared/fc"
@@ -15,21 +16,24 @@ import (
 func main() {
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "webhook")
-	// The bus client is built while the configuration loads.
+	// The bus client is built, and the runtime polls for the first request,
+	// while the configuration loads.
 	connecting := busenv.Connect(ctx)
-	sources, err := config.LoadEventSources(fc.ConfigDir())
-	if err != nil {
-		log.WithError(err).Fatal("loading event sources")
-	}
-	source.LogWarnings(log, sources)
-	pub, err := connecting.Wait()
-	if err != nil {
-		log.WithError(err).Fatal("connecting to the bus")
-	}
-	rt, err := router.New(sources, pub)
-	if err != nil {
-		log.WithError(err).Fatal("building webhook routes")
-	}
-	rt.Log = fc.Logger
-	fc.Start(rt.ServeFC)
+	fc.StartLoading(log, func() (fc.Invoker, error) {
+		sources, err := config.LoadEventSources(fc.ConfigDir())
+		if err != nil {
+			return nil, fmt.Errorf("loading event sources: %w", err)
+		}
+		source.LogWarnings(log, sources)
+		pub, err := connecting.Wait()
+		if err != nil {
+			return nil, fmt.Errorf("connecting to the bus: %w", err)
+		}
+		rt, err := router.New(sources, pub)
+		if err != nil {
+			return nil, fmt.Errorf("building webhook routes: %w", err)
+		}
+		rt.Log = fc.Logger
+		return fc.Handler(rt.ServeFC), nil
+	})
 }

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -342,5 +344,38 @@ func TestParseEventSourceIgnoredFields(t *testing.T) {
 	_, err = ParseEventSourceEnv("f.yaml", []byte(extra+"  githib: {}\n"), lookup)
 	if err == nil || err.Error() != "f.yaml: spec.githib: unknown field" {
 		t.Errorf("unknown spec key next to unknown nested fields: %v", err)
+	}
+}
+
+// Every kind, encoded through its MarshalJSON, decodes back to itself: the
+// methods that keep encoding/json from building every kind's encoder at
+// load encode all fields.
+func TestEventSourceJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/eventsource-all.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup := lookupIn(testEnv)
+	es, err := ParseEventSourceEnv("eventsource-all.yaml", data, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := reflect.ValueOf(es.Spec)
+	for i := range kinds.NumField() {
+		if f := kinds.Field(i); f.Kind() == reflect.Map && f.Len() == 0 {
+			t.Errorf("testdata/eventsource-all.yaml has no %s event", kinds.Type().Field(i).Name)
+		}
+	}
+	encoded, err := json.Marshal(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseEventSourceEnv("encoded.json", encoded, lookup)
+	if err != nil {
+		t.Fatalf("decoding the encoded event source: %v\n%s", err, encoded)
+	}
+	if diff := cmp.Diff(es, back, cmp.AllowUnexported(EventSource{})); diff != "" {
+		t.Errorf("round trip (-decoded +encoded and decoded again):\n%s", diff)
 	}
 }

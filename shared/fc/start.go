@@ -10,6 +10,7 @@ import (
 
 	fcsdk "github.com/aliyun/fc-runtime-go-sdk/fc"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+	"github.com/sirupsen/logrus"
 )
 
 // DeadlineMargin is how long before FC's own deadline the handler's context
@@ -22,6 +23,40 @@ const DeadlineMargin = 500 * time.Millisecond
 // the reason and exits the process.
 func Start[T, R any](h func(ctx context.Context, in T) (R, error)) {
 	fcsdk.Start(sdkHandler(Handler(h)))
+}
+
+// StartLoading is Start for a handler that takes a while to build: the FC
+// loop starts at once and load runs beside it, so the runtime's first poll,
+// and the delivery of the first event, overlap the function's set-up.
+// Invocations wait until load returns. A load error is logged with log and
+// ends the process, as a set-up that fails before Start does.
+func StartLoading(log *logrus.Entry, load func() (Invoker, error)) {
+	fcsdk.Start(sdkHandler(loading(log, load)))
+}
+
+// loading runs load on its own goroutine and returns an Invoker that waits
+// for it (or for its invocation's context to end) and then calls what load
+// built.
+func loading(log *logrus.Entry, load func() (Invoker, error)) Invoker {
+	var inv Invoker
+	ready := make(chan struct{})
+	go func() {
+		h, err := load()
+		if err != nil {
+			log.WithError(err).Fatal("setting up the function")
+			return
+		}
+		inv = h
+		close(ready)
+	}()
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		select {
+		case <-ready:
+			return inv(ctx, payload)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the function's set-up: %w", ctx.Err())
+		}
+	}
 }
 
 // sdkHandler is inv in the shape the SDK calls without re-encoding: it

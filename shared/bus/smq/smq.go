@@ -247,6 +247,24 @@ func (b *Bus) Publish(ctx context.Context, e event.Event) error {
 	return nil
 }
 
+// Warm makes one read-only request, for the attributes of the topic or
+// queue events are published to, so that when the first event is
+// published the client holds an open connection to the endpoint and has
+// run its request path once. The error is only for logging: a publish
+// reports its own.
+func (b *Bus) Warm() error {
+	if b.cfg.Topic != "" {
+		if _, err := ali_mns.NewMNSTopicManager(b.client).GetTopicAttributes(b.cfg.Topic); err != nil {
+			return fmt.Errorf("reading attributes of topic %s: %w", b.cfg.Topic, err)
+		}
+		return nil
+	}
+	if _, err := ali_mns.NewMNSQueueManager(b.client).GetQueueAttributes(b.cfg.Queue); err != nil {
+		return fmt.Errorf("reading attributes of queue %s: %w", b.cfg.Queue, err)
+	}
+	return nil
+}
+
 // PublishBatch sends events to the queue with BatchSendMessage, 16 at a
 // time, retrying the entries SMQ refused for transient reasons. With a topic
 // configured the events are published one by one.

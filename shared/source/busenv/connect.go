@@ -2,20 +2,11 @@ package busenv
 
 import (
 	"context"
-	"net"
-	"net/url"
 	"os"
-	"time"
-
-	"github.com/valyala/fasthttp"
 
 	"github.com/fc-eventing/fc-eventing/shared/bus"
 	"github.com/fc-eventing/fc-eventing/shared/bus/smq"
 )
-
-// warmTimeout bounds the background dial that readies the network path to
-// SMQ; it never delays a publish, which dials on its own.
-const warmTimeout = 2 * time.Second
 
 // Pending is a Publisher being built on another goroutine, so that a
 // function's start builds its bus client while it loads its configuration.
@@ -26,10 +17,9 @@ type Pending struct {
 }
 
 // Connect starts building the Publisher FCE_BUS names and returns at once.
-// For SMQ it also dials the endpoint once in the background, so the
-// endpoint's address is resolved and cached when the first event is
-// published (see warm). The dialled connection is closed unused and a
-// failed dial is ignored: publishing reports its own errors.
+// For SMQ it then warms the client in the background (smq.Bus.Warm), so
+// the first publish finds an open connection; a failed warm-up is ignored,
+// as publishing reports its own errors.
 func Connect(ctx context.Context) *Pending {
 	return connect(ctx, os.Getenv)
 }
@@ -39,8 +29,8 @@ func connect(ctx context.Context, getenv func(string) string) *Pending {
 	go func() {
 		defer close(p.done)
 		p.pub, p.err = FromEnv(ctx, getenv)
-		if _, ok := p.pub.(*smq.Bus); ok {
-			go warm(getenv(smq.EnvEndpoint))
+		if b, ok := p.pub.(*smq.Bus); ok {
+			go func() { _ = b.Warm() }()
 		}
 	}()
 	return p
@@ -51,27 +41,4 @@ func connect(ctx context.Context, getenv func(string) string) *Pending {
 func (p *Pending) Wait() (bus.Publisher, error) {
 	<-p.done
 	return p.pub, p.err
-}
-
-// warm opens and closes one TCP connection to the host of endpoint through
-// fasthttp's default dialer, the one the SMQ SDK's client dials with: its
-// address cache then holds the endpoint's resolved address for the first
-// publish.
-func warm(endpoint string) {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Hostname() == "" {
-		return
-	}
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	c, err := fasthttp.DialDualStackTimeout(net.JoinHostPort(u.Hostname(), port), warmTimeout)
-	if err != nil {
-		return
-	}
-	_ = c.Close()
 }
