@@ -50,6 +50,15 @@ resource "alicloud_ram_policy" "source" {
         Resource = ["${local.mns_topic_arn}/${alicloud_message_service_topic.bus.topic_name}/messages"]
       },
       {
+        # A starting function reads the attributes once to open its connection.
+        Effect = "Allow"
+        Action = ["mns:GetQueueAttributes", "mns:GetTopicAttributes"]
+        Resource = [
+          "${local.mns_queue_arn}/${alicloud_message_service_queue.bus.queue_name}",
+          "${local.mns_topic_arn}/${alicloud_message_service_topic.bus.topic_name}",
+        ]
+      },
+      {
         Effect   = "Allow"
         Action   = ["oss:PutObject"]
         Resource = [local.payload_objects]
