@@ -18,7 +18,7 @@ import (
 func main() {
 	ctx := context.Background()
 	log := fc.Logger(ctx).WithField(fc.FieldFunction, "sensor")
-	// The runtime polls for the first batch while the Sensors compile.
+	// The runtime polls for the first batch while the function sets up.
 	fc.StartLoading(log, func() (fc.Invoker, error) {
 		rc, err := sensorenv.RESTConfig(os.Getenv)
 		if err != nil {
@@ -28,6 +28,8 @@ func main() {
 		if err != nil {
 			return nil, fmt.Errorf("building the trigger client: %w", err)
 		}
+		// The connection to the cluster opens while the Sensors compile.
+		go func() { _ = client.Warm(ctx) }()
 		// The state lives as long as the process: the FC loop never returns.
 		state, _, err := sensorenv.State(ctx, os.Getenv, rc)
 		if err != nil {

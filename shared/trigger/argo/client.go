@@ -1,6 +1,7 @@
 package argo
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -108,6 +110,18 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.sources = newSourceCache(cfg.Sources, c, now)
 	return c, nil
+}
+
+// Warm opens the client's connection to the API server, and runs its request path once, by
+// reading the discovery document of the Workflow group, which every authenticated identity may
+// read and the REST mapper then keeps. A starting sensor calls it in the background, so that
+// its first firing does not wait for the TLS handshake. The error is only for logging: a
+// firing reports its own.
+func (c *Client) Warm(ctx context.Context) error {
+	if _, err := c.mapper.RESTMapping(ctx, wfv1.SchemeGroupVersion.WithKind("Workflow")); err != nil {
+		return fmt.Errorf("warming the connection to %s: %w", c.rest.Host, err)
+	}
+	return nil
 }
 
 // Host is the API server the client talks to.

@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
 
 	"github.com/fc-eventing/fc-eventing/shared/sensor"
 	"github.com/fc-eventing/fc-eventing/shared/trigger/argo"
@@ -93,5 +98,46 @@ spec:
 			t.Fatalf("waiting for %s to be served: %v", gvr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestWarm: Warm succeeds for an identity that may only read discovery, and the first firing
+// after it goes over the connection Warm opened; without Warm it opens its own.
+func TestWarm(t *testing.T) {
+	ctx := context.Background()
+	ns := namespace(t)
+	bare, err := cluster.ServiceAccountConfig(ctx, ns, "no-rbac")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newClient(t, func(c *argo.Config) { c.REST = bare }).Warm(ctx); err != nil {
+		t.Fatalf("warming as an identity without RBAC: %v", err)
+	}
+
+	firstReused := func(warm bool) bool {
+		// A Proxy function keeps client-go from sharing the transport with other clients.
+		rc := rest.CopyConfig(cluster.AdminConfig())
+		rc.Proxy = func(*http.Request) (*url.URL, error) { return nil, nil }
+		c := newClient(t, func(cfg *argo.Config) { cfg.REST = rc })
+		if warm {
+			if err := c.Warm(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var reused atomic.Bool
+		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { reused.Store(i.Reused) },
+		})
+		name := fmt.Sprintf("warm-%v", warm)
+		if _, err := c.Execute(tctx, firing(ns, name, sensor.TypeArgoWorkflow, "submit", obj(t, helloWorkflow(name)))); err != nil {
+			t.Fatal(err)
+		}
+		return reused.Load()
+	}
+	if !firstReused(true) {
+		t.Error("the first firing after Warm opened a new connection")
+	}
+	if firstReused(false) {
+		t.Error("without Warm the first firing found an open connection: the check proves nothing")
 	}
 }
