@@ -3,11 +3,8 @@ package config
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"iter"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -147,33 +144,6 @@ func loadEventSourceFile(path string, byName map[string]string) (*EventSource, e
 	}
 	byName[es.Metadata.Name] = path
 	return es, nil
-}
-
-// YAMLFiles yields the configuration files in dir and its subdirectories
-// (*.yaml, *.yml, *.json, any case), in lexical order. An error reading
-// the tree is yielded with an empty path; the walk stops when the caller
-// stops ranging.
-func YAMLFiles(dir string) iter.Seq2[string, error] {
-	return func(yield func(string, error) bool) {
-		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if !yield("", err) {
-					return filepath.SkipAll
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".yaml", ".yml", ".json":
-				if !yield(path, nil) {
-					return filepath.SkipAll
-				}
-			}
-			return nil
-		})
-	}
 }
 
 // WebhookRoute is the path and method a webhook event is served at: the

@@ -3,7 +3,10 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
+	"iter"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -234,4 +237,31 @@ func singleDocument(file string, data []byte) error {
 		return InFile(file, &FieldError{Msg: fmt.Sprintf("holds %d YAML documents; give one per file", n)})
 	}
 	return nil
+}
+
+// YAMLFiles yields the configuration files in dir and its subdirectories
+// (*.yaml, *.yml, *.json, any case), in lexical order. An error reading
+// the tree is yielded with an empty path; the walk stops when the caller
+// stops ranging.
+func YAMLFiles(dir string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if !yield("", err) {
+					return filepath.SkipAll
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+				if !yield(path, nil) {
+					return filepath.SkipAll
+				}
+			}
+			return nil
+		})
+	}
 }
