@@ -6,4 +6,4 @@ import (
 	"github.com/fc-eventing/fc-eventing/shared/source/function"
 )
 
-func main() { function.Main("eventbridge-source", eventbridge.New) }
+func main() { function.Main("eventbridge-source", function.Decoding(eventbridge.New)) }

@@ -6,4 +6,4 @@ import (
 	"github.com/fc-eventing/fc-eventing/shared/source/mns"
 )
 
-func main() { function.Main("mns-source", mns.New) }
+func main() { function.Main("mns-source", function.Decoding(mns.New)) }

@@ -6,4 +6,4 @@ import (
 	"github.com/fc-eventing/fc-eventing/shared/source/oss"
 )
 
-func main() { function.Main("oss-source", oss.New) }
+func main() { function.Main("oss-source", function.Decoding(oss.New)) }
